@@ -1,0 +1,124 @@
+"""The ASGI application: /graphql (HTTP and websockets), /healthz, /readyz, /metrics."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import structlog
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route, WebSocketRoute
+
+from app.crypto import PhiCipher, cipher_for
+from app.db import create_engine
+from app.http import GraphQLEndpoint
+from app.logging import get_logger
+from app.metrics import observe_pool, registry
+from app.migrate import current_revision, head_revision
+from app.settings import Settings
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: AsyncEngine
+    cipher: PhiCipher
+
+
+def create_app(settings: Settings, api_url: str, engine: AsyncEngine | None = None) -> Starlette:
+    """Build the app. The engine connects as the API role (row-level security applies)."""
+    from schema.root import build_schema
+
+    engine = engine or create_engine(api_url, settings)
+    state = AppState(settings, engine, cipher_for(settings.phi_key_bytes))
+    observe_pool(engine)
+    graphql = GraphQLEndpoint(build_schema(settings), state)
+    head = head_revision()
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        try:
+            revision = await current_revision(engine)
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, 503)
+        if revision != head:
+            return JSONResponse({"status": "unavailable", "migrations": revision, "head": head}, 503)
+        return JSONResponse({"status": "ok", "migrations": revision})
+
+    async def metrics(_: Request) -> Response:
+        return PlainTextResponse(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    async def root(_: Request) -> Response:
+        return RedirectResponse("/graphql")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/", root),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.medgraph = state
+    app.add_middleware(AccessLog)
+    return app
+
+
+class AccessLog:
+    """Gives each request its id (X-Request-Id if sane, else new), echoes it back, binds
+    it to every log line, and logs one line per HTTP request (never its body)."""
+
+    def __init__(self, app: object) -> None:
+        self.app = app
+        self.log = get_logger("medgraph.http")
+
+    async def __call__(self, scope: dict, receive: object, send: object) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)  # type: ignore[operator]
+            return
+        headers = dict(scope.get("headers") or [])
+        supplied = headers.get(b"x-request-id", b"").decode(errors="replace")[:64]
+        request_id = supplied if supplied and supplied.replace("-", "").isalnum() else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def capture(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)  # type: ignore[operator]
+
+        try:
+            await self.app(scope, receive, capture)  # type: ignore[operator]
+        finally:
+            if scope["type"] == "http":
+                self.log.info(
+                    "http_request",
+                    method=scope["method"],
+                    path=scope["path"],
+                    status=status["code"],
+                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                )
+            structlog.contextvars.unbind_contextvars("request_id")
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,97 @@
+"""Access tokens (short-lived HS256 JWTs) and refresh tokens (opaque, stored hashed).
+
+An access token carries the user, the tenant and the role keys. Only HS256 is
+accepted, so `alg: none` and tokens signed with another key or algorithm fail.
+A refresh token is `<tenant uuid hex>.<random secret>`: the tenant part lets the
+server open a tenant-scoped transaction to find it; only its SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+
+import jwt
+
+from app.settings import Settings
+
+ALGORITHM = "HS256"
+
+
+class InvalidToken(Exception):
+    """The token is malformed, forged, expired or of the wrong kind. The message is safe."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    tenant_id: uuid.UUID
+    roles: tuple[str, ...]
+    expires_at: int
+
+
+def issue_access_token(
+    settings: Settings, user_id: uuid.UUID, tenant_id: uuid.UUID, roles: list[str]
+) -> tuple[str, int]:
+    now = int(time.time())
+    expires_at = now + settings.access_token_ttl_seconds
+    payload = {
+        "iss": settings.jwt_issuer,
+        "sub": str(user_id),
+        "tid": str(tenant_id),
+        "roles": roles,
+        "typ": "access",
+        "iat": now,
+        "exp": expires_at,
+        "jti": secrets.token_hex(8),
+    }
+    return jwt.encode(payload, settings.jwt_secret, algorithm=ALGORITHM), expires_at
+
+
+def decode_access_token(settings: Settings, token: str) -> AccessClaims:
+    try:
+        payload = jwt.decode(
+            token,
+            settings.jwt_secret,
+            algorithms=[ALGORITHM],
+            issuer=settings.jwt_issuer,
+            options={"require": ["exp", "iat", "sub", "tid", "iss"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise InvalidToken("Access token has expired") from exc
+    except jwt.PyJWTError as exc:
+        raise InvalidToken("Access token is invalid") from exc
+    if payload.get("typ") != "access":
+        raise InvalidToken("Access token is invalid")
+    try:
+        return AccessClaims(
+            user_id=uuid.UUID(payload["sub"]),
+            tenant_id=uuid.UUID(payload["tid"]),
+            roles=tuple(str(r) for r in payload.get("roles", [])),
+            expires_at=int(payload["exp"]),
+        )
+    except (ValueError, TypeError) as exc:
+        raise InvalidToken("Access token is invalid") from exc
+
+
+def new_refresh_token(tenant_id: uuid.UUID) -> tuple[str, bytes]:
+    """Return the token for the client and the hash to store."""
+    token = f"{tenant_id.hex}.{secrets.token_urlsafe(32)}"
+    return token, hash_refresh_token(token)
+
+
+def hash_refresh_token(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def refresh_token_tenant(token: str) -> uuid.UUID:
+    head, _, secret = token.partition(".")
+    if not secret or len(token) > 200:
+        raise InvalidToken("Refresh token is invalid")
+    try:
+        return uuid.UUID(hex=head)
+    except ValueError as exc:
+        raise InvalidToken("Refresh token is invalid") from exc

@@ -1,0 +1,130 @@
+"""The per-request context every resolver sees as `info.context`.
+
+It holds the request's unit of work (one tenant-scoped transaction), the verified
+token claims, the lazily loaded principal, the dataloader registry and the PHI
+access recorder. Loading the principal is the tenancy module's job; the context
+receives that function from the composition root (schema/context.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.auth.tokens import AccessClaims
+from app.crypto import PhiCipher
+from app.db import UnitOfWork
+from app.settings import Settings
+from schema.errors import AuthenticationError, PermissionDenied
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is asking, and what they may see, for the rest of this request."""
+
+    user_id: uuid.UUID
+    tenant_id: uuid.UUID
+    email: str
+    roles: tuple[str, ...]
+    permissions: frozenset[str]
+    facility_ids: tuple[uuid.UUID, ...]
+    organization_ids: tuple[uuid.UUID, ...]
+    scope_all: bool
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+PrincipalLoader = Callable[["RequestContext", AccessClaims], Awaitable[Principal]]
+
+
+class LoaderRegistry:
+    """Dataloaders created on first use and kept for the rest of the request.
+
+    A loader is identified by a key naming the relation and the arguments that
+    shape its query (a nested connection's page size, filter and order), so every
+    parent asking the same sub-query in one request joins the same batch.
+    """
+
+    def __init__(self, context: RequestContext) -> None:
+        self._context = context
+        self._loaders: dict[Hashable, Any] = {}
+
+    def get(self, key: Hashable, build: Callable[[RequestContext], Any]) -> Any:
+        loader = self._loaders.get(key)
+        if loader is None:
+            loader = self._loaders[key] = build(self._context)
+        return loader
+
+
+@dataclass
+class PhiAccessRecorder:
+    """Which PHI fields of which patients this request resolved; flushed before commit."""
+
+    fields_by_patient: dict[uuid.UUID, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def record(self, patient_id: uuid.UUID, field_name: str) -> None:
+        self.fields_by_patient[patient_id].add(field_name)
+
+
+class RequestContext:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        engine: AsyncEngine,
+        cipher: PhiCipher,
+        principal_loader: PrincipalLoader,
+        request_id: str,
+        request: Any = None,
+        response: Any = None,
+        claims: AccessClaims | None = None,
+        auth_error: str | None = None,
+        access_reason: str | None = None,
+        client_ip: str | None = None,
+        user_agent: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.cipher = cipher
+        self.request = request
+        self.response = response
+        self.request_id = request_id
+        self.claims = claims
+        self.auth_error = auth_error
+        self.access_reason = access_reason
+        self.client_ip = client_ip
+        self.user_agent = user_agent
+        self.uow = UnitOfWork(engine)
+        self.loaders = LoaderRegistry(self)
+        self.phi = PhiAccessRecorder()
+        self.operation_name: str | None = None
+        self.operation_hash: str = ""
+        self._principal_loader = principal_loader
+        self._principal: Principal | None = None
+
+    async def principal(self) -> Principal:
+        """The authenticated principal; raises a clear authentication error otherwise."""
+        if self._principal is None:
+            if self.auth_error:
+                raise AuthenticationError(self.auth_error)
+            if self.claims is None:
+                raise AuthenticationError("Authentication required: send 'Authorization: Bearer <token>'")
+            self._principal = await self._principal_loader(self, self.claims)
+        return self._principal
+
+    async def require(self, permission: str) -> Principal:
+        principal = await self.principal()
+        if not principal.can(permission):
+            raise PermissionDenied(f"Missing permission '{permission}'")
+        return principal
+
+    @property
+    def current(self) -> Principal | None:
+        """The principal if already loaded (resolvers under a permission-checked root)."""
+        return self._principal

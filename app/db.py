@@ -1,0 +1,137 @@
+"""Database engines and the per-request, tenant-scoped unit of work.
+
+Two roles touch the database:
+- the owner (DATABASE_URL's user) runs migrations and demo seeding;
+- the API role (`medgraph_api`) serves requests. It owns no tables, is not a
+  superuser and has no BYPASSRLS, so row-level security always applies to it.
+
+Tenant context lives in transaction-local settings (`set_config(..., true)`), never
+in session state, so a pooled connection carries nothing from one request to the next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from app.embedded_db import DATABASE_NAME, database_url_for, ensure_database, start_embedded
+from app.settings import Settings
+
+
+async def resolve_owner_url(settings: Settings) -> str:
+    """The owner's URL: DATABASE_URL, or the embedded server's `medgraph` database."""
+    if settings.database_url:
+        return _asyncpg(settings.database_url)
+    admin_url = start_embedded(settings.data_dir)
+    await ensure_database(admin_url, DATABASE_NAME)
+    return database_url_for(admin_url, DATABASE_NAME)
+
+
+def api_url_for(owner_url: str, settings: Settings) -> str:
+    """Same server and database as the owner, logged in as the API role."""
+    if settings.api_database_url:
+        return _asyncpg(settings.api_database_url)
+    url = sa.make_url(owner_url).set(username=settings.api_db_role)
+    url = url.set(password=settings.api_db_password)
+    return url.render_as_string(hide_password=False)
+
+
+def _asyncpg(url: str) -> str:
+    parsed = sa.make_url(url)
+    if parsed.drivername in ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def create_engine(url: str, settings: Settings, **kwargs: object) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=False,
+        connect_args={"server_settings": {"application_name": "medgraph"}},
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+TENANT_SETTINGS = ("app.tenant_id", "app.user_id", "app.scope", "app.facility_ids", "app.org_ids")
+
+
+def _set_config_statement(values: Mapping[str, str]) -> tuple[sa.TextClause, dict[str, str]]:
+    parts = [f"set_config('{key}', :v{i}, true)" for i, key in enumerate(values)]
+    params = {f"v{i}": value for i, value in enumerate(values.values())}
+    return sa.text("SELECT " + ", ".join(parts)), params
+
+
+class UnitOfWork:
+    """One connection and one transaction for one GraphQL request.
+
+    Resolvers and dataloader batches run concurrently under asyncio; a connection
+    can serve only one statement at a time, so `use()` hands it out under a lock.
+    The connection is taken from the pool on first use and the tenant settings are
+    applied inside the transaction before anything else runs on it.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+        self._lock = asyncio.Lock()
+        self._pending: dict[str, str] = {}
+
+    @property
+    def started(self) -> bool:
+        return self._conn is not None
+
+    def set_context(self, **values: str) -> None:
+        """Queue transaction-local `app.*` settings; applied before the next statement."""
+        for key, value in values.items():
+            self._pending[f"app.{key}"] = value
+
+    @asynccontextmanager
+    async def use(self) -> AsyncIterator[AsyncConnection]:
+        async with self._lock:
+            if self._conn is None:
+                self._conn = await self._engine.connect()
+                await self._conn.begin()
+            if self._pending:
+                statement, params = _set_config_statement(self._pending)
+                self._pending = {}
+                await self._conn.execute(statement, params)
+            yield self._conn
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[AsyncConnection]:
+        """A nested transaction: a failing mutation rolls back to here and nothing else."""
+        async with self.use() as conn, conn.begin_nested():
+            yield conn
+
+    async def finish(self, commit: bool = True) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if conn.in_transaction():
+                if commit:
+                    await conn.commit()
+                else:
+                    await conn.rollback()
+        finally:
+            await conn.close()
+
+
+@asynccontextmanager
+async def tenant_transaction(
+    engine: AsyncEngine, tenant_id: str, **values: str
+) -> AsyncIterator[AsyncConnection]:
+    """A standalone tenant-scoped transaction, for CLI tools, workers and tests."""
+    async with engine.begin() as conn:
+        statement, params = _set_config_statement(
+            {"app.tenant_id": tenant_id, "app.scope": "all"}
+            | {f"app.{key}": value for key, value in values.items()}
+        )
+        await conn.execute(statement, params)
+        yield conn

@@ -1,0 +1,134 @@
+"""The GraphQL endpoint: Strawberry's ASGI view with GraphQL-over-HTTP semantics.
+
+- `application/graphql-response+json` when the client accepts it (the spec's
+  media type), `application/json` otherwise, 406 when it accepts neither;
+- with the new media type, a request that fails to parse or validate has no
+  `data` entry and a 4xx status; with `application/json` it stays 200;
+- websockets authenticate with `Authorization` (or `token`) in the
+  connection_init payload; a bad token closes the socket with 4403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.types import ExecutionResult
+
+from app.auth.tokens import InvalidToken, decode_access_token
+from app.context import RequestContext
+from schema.context import build_context
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+
+def negotiate(accept: str | None) -> str | None:
+    """Pick the response media type from an Accept header (None: nothing acceptable)."""
+    if not accept:
+        return JSON
+    best: tuple[float, int, str] | None = None
+    for position, part in enumerate(accept.split(",")):
+        media, *params = (p.strip() for p in part.split(";"))
+        quality = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    quality = float(param[2:])
+                except ValueError:
+                    quality = 0.0
+        candidates = {
+            GRAPHQL_RESPONSE: GRAPHQL_RESPONSE,
+            JSON: JSON,
+            "application/*": GRAPHQL_RESPONSE,
+            "*/*": JSON,
+        }
+        chosen = candidates.get(media.lower())
+        if chosen and quality > 0 and (best is None or (quality, -position) > (best[0], best[1])):
+            best = (quality, -position, chosen)
+    return best[2] if best else None
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    """Parse and validation failures: no data, and no error comes from execution."""
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(error.path is None and error.original_error is None for error in result.errors)
+    )
+
+
+class GraphQLEndpoint(GraphQL):
+    def __init__(self, schema: Any, app_state: Any, **kwargs: Any) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if app_state.settings.graphiql else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+            **kwargs,
+        )
+        self.state = app_state
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
+        state = self.state
+        ctx = build_context(
+            settings=state.settings,
+            engine=state.engine,
+            cipher=state.cipher,
+            authorization=request.headers.get("authorization"),
+            headers=request.headers,
+            client_ip=request.client.host if request.client else None,
+            request_id=request.scope.get("state", {}).get("request_id"),
+            request=request,
+            response=response,
+        )
+        ctx.connection_params = None  # type: ignore[attr-defined]
+        return ctx
+
+    async def on_ws_connect(self, context: RequestContext) -> Any:  # type: ignore[override]
+        params = getattr(context, "connection_params", None) or {}
+        token = params.get("Authorization") or params.get("authorization") or params.get("token")
+        if not isinstance(token, str) or not token:
+            raise ConnectionRejectionError({"message": "Authentication required"})
+        try:
+            context.claims = decode_access_token(self.state.settings, token.removeprefix("Bearer ").strip())
+            context.auth_error = None
+        except InvalidToken as exc:
+            raise ConnectionRejectionError({"message": str(exc)}) from exc
+        return None
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.media = negotiate(request.headers.get("accept"))  # type: ignore[attr-defined]
+        return sub_response
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        data = process_result(result)
+        if _is_request_error(result):
+            data.pop("data", None)  # type: ignore[misc]
+        return data
+
+    def encode_json(self, data: object) -> bytes:  # type: ignore[override]
+        return orjson.dumps(data)
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        media = getattr(sub_response, "media", JSON)
+        if media is None:
+            return Response(
+                orjson.dumps(
+                    {"errors": [{"message": f"Not acceptable: use Accept: {GRAPHQL_RESPONSE} or {JSON}"}]}
+                ),
+                status_code=406,
+                media_type=JSON,
+            )
+        response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = f"{media}; charset=utf-8"
+        if media == GRAPHQL_RESPONSE and isinstance(response_data, dict) and "data" not in response_data:
+            response.status_code = 400
+        return response

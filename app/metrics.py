@@ -1,0 +1,33 @@
+"""Prometheus metrics, served at /metrics."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+registry = CollectorRegistry()
+
+REQUESTS = Counter(
+    "medgraph_graphql_requests_total",
+    "GraphQL operations by name and type",
+    ["operation", "type"],
+    registry=registry,
+)
+ERRORS = Counter("medgraph_graphql_errors_total", "GraphQL errors by kind", ["kind"], registry=registry)
+LATENCY = Histogram(
+    "medgraph_graphql_duration_seconds",
+    "GraphQL operation latency",
+    ["type"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+    registry=registry,
+)
+POOL_IN_USE = Gauge(
+    "medgraph_db_pool_connections_in_use", "Database connections checked out", registry=registry
+)
+POOL_SIZE = Gauge("medgraph_db_pool_size", "Database pool size", registry=registry)
+
+
+def observe_pool(engine: AsyncEngine) -> None:
+    pool = engine.sync_engine.pool
+    POOL_IN_USE.set_function(lambda: pool.checkedout())  # type: ignore[attr-defined]
+    POOL_SIZE.set_function(lambda: pool.size())  # type: ignore[attr-defined]

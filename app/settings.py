@@ -1,0 +1,85 @@
+"""Configuration from environment variables (prefix MEDGRAPH_, except DATABASE_URL) and .env.
+
+Every setting is documented in the README with its default. Secrets have development
+defaults so a fresh clone runs; `check_production()` refuses them when
+MEDGRAPH_ENV=production.
+"""
+
+from __future__ import annotations
+
+import base64
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"
+# 32 bytes, base64: the AES-256-GCM key for PHI and the blind-index key derive from it.
+DEV_PHI_KEY = base64.b64encode(b"dev-only-phi-key-change-me-32byt").decode()
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MEDGRAPH_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "MEDGRAPH_DATABASE_URL")
+    )
+    api_database_url: str | None = None
+    api_db_role: str = "medgraph_api"
+    api_db_password: str | None = None
+    data_dir: Path = Path(".medgraph")
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_issuer: str = "medgraph"
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 14 * 24 * 3600
+    phi_key: str = DEV_PHI_KEY
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 300
+
+    graphiql: bool = True
+    introspection: bool = True
+    max_query_depth: int = 12
+    max_aliases: int = 15
+    max_tokens: int = 2000
+    max_query_cost: int = 5000
+    max_page_size: int = 100
+    default_page_size: int = 20
+
+    def check_production(self) -> None:
+        """Refuse to run in production with the development secrets or toolbox on."""
+        if self.env != "production":
+            return
+        problems = []
+        if self.jwt_secret == DEV_JWT_SECRET or len(self.jwt_secret) < 32:
+            problems.append("MEDGRAPH_JWT_SECRET must be set to a secret of 32+ characters")
+        if self.phi_key == DEV_PHI_KEY:
+            problems.append("MEDGRAPH_PHI_KEY must be set to a base64 32-byte key")
+        if problems:
+            raise SystemExit("refusing to start in production: " + "; ".join(problems))
+
+    @property
+    def phi_key_bytes(self) -> bytes:
+        key = base64.b64decode(self.phi_key)
+        if len(key) != 32:
+            raise ValueError("MEDGRAPH_PHI_KEY must decode to 32 bytes")
+        return key
+
+    @property
+    def field_suggestions(self) -> bool:
+        return self.env != "production"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,79 @@
+"""Input checks shared by every module's services. Each returns a message or None."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from schema.errors import Problems
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[A-Za-z]{2,}$")
+PHONE = re.compile(r"^\+?[0-9 ().-]{7,20}$")
+POSTAL = re.compile(r"^[A-Za-z0-9 -]{3,10}$")
+SLUG_KEY = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
+TAXONOMY = re.compile(r"^[0-9]{3}[0-9A-Z]{6}[0-9A-Z]$")
+
+
+def npi_is_valid(npi: str) -> bool:
+    """A US National Provider Identifier: 10 digits, Luhn check over the '80840' prefix."""
+    if not re.fullmatch(r"[0-9]{10}", npi):
+        return False
+    total = 24  # the '80840' prefix contributes 24 to the Luhn sum
+    for i, ch in enumerate(reversed(npi[:-1])):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return (10 - total % 10) % 10 == int(npi[-1])
+
+
+def timezone_is_valid(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+class Check:
+    """Field checks that add problems to a collector; each skips a None value."""
+
+    def __init__(self, problems: Problems, prefix: str = "input") -> None:
+        self.problems = problems
+        self.prefix = prefix
+
+    def _field(self, name: str) -> str:
+        return f"{self.prefix}.{name}"
+
+    def text(self, name: str, value: str | None, *, required: bool = False, max_len: int = 200) -> None:
+        if value is None:
+            if required:
+                self.problems.add(self._field(name), "REQUIRED", "This field is required")
+            return
+        if not value.strip():
+            self.problems.add(self._field(name), "REQUIRED", "This field must not be blank")
+        elif len(value) > max_len:
+            self.problems.add(self._field(name), "TOO_LONG", f"At most {max_len} characters")
+
+    def pattern(self, name: str, value: str | None, regex: re.Pattern[str], what: str) -> None:
+        if value is not None and not regex.fullmatch(value.strip()):
+            self.problems.add(self._field(name), "INVALID", f"Not a valid {what}")
+
+    def email(self, name: str, value: str | None) -> None:
+        self.pattern(name, value, EMAIL, "email address")
+
+    def phone(self, name: str, value: str | None) -> None:
+        self.pattern(name, value, PHONE, "phone number")
+
+    def npi(self, name: str, value: str | None) -> None:
+        if value is not None and not npi_is_valid(value):
+            self.problems.add(self._field(name), "INVALID", "Not a valid NPI (10 digits, check digit)")
+
+    def timezone(self, name: str, value: str | None) -> None:
+        if value is not None and not timezone_is_valid(value):
+            self.problems.add(self._field(name), "INVALID", "Not an IANA time zone name")
+
+    def not_found(self, name: str, what: str) -> None:
+        self.problems.add(self._field(name), "NOT_FOUND", f"No {what} with this ID")

@@ -1,0 +1,40 @@
+"""Alembic environment: async, run as the database owner.
+
+The URL is handed in by `app.migrate` through `config.attributes["url"]`, so
+migrations always target the same database the API serves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from modules.tenancy.models import metadata as tenancy_metadata
+
+target_metadata = [tenancy_metadata]
+
+
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(connection=connection, target_metadata=target_metadata)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_async(url: str) -> None:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            await conn.run_sync(_run)
+            await conn.commit()
+    finally:
+        await engine.dispose()
+
+
+url = context.config.attributes.get("url") or context.config.get_main_option("sqlalchemy.url")
+existing = context.config.attributes.get("connection")
+if existing is not None:
+    _run(existing)
+else:
+    asyncio.run(_run_async(url))

@@ -1,0 +1,137 @@
+"""Writes with an audit trail: every mutation's change lands with a before/after row.
+
+The API role may insert audit rows but never update or delete them (see the
+migration's grants). PHI columns are recorded as "[redacted]", never as values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import ipaddress
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.context import RequestContext
+from modules.tenancy import models as m
+
+SECRET_SUFFIXES = ("_enc", "_index", "password_hash", "token_hash")
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who makes a change and from where: what an audit row needs beside the change."""
+
+    tenant_id: uuid.UUID
+    user_id: uuid.UUID | None
+    request_id: str | None = None
+    ip_address: str | None = None
+    user_agent: str | None = None
+
+    @classmethod
+    async def of(cls, ctx: RequestContext) -> Actor:
+        principal = await ctx.principal()
+        return cls(
+            principal.tenant_id,
+            principal.user_id,
+            ctx.request_id,
+            client_ip(ctx.client_ip),
+            (ctx.user_agent or "")[:500] or None,
+        )
+
+
+def client_ip(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, uuid.UUID | dt.date | dt.datetime | decimal.Decimal):
+        return str(value)
+    return value
+
+
+def snapshot(row: Any | None) -> dict[str, Any] | None:
+    """A JSON-safe copy of a row with secrets and PHI redacted."""
+    if row is None:
+        return None
+    return {
+        key: "[redacted]" if key.endswith(SECRET_SUFFIXES) and value is not None else _plain(value)
+        for key, value in row._mapping.items()
+        if key not in ("tenant_id",)
+    }
+
+
+def _diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
+    if before is None or after is None:
+        return {"before": before, "after": after}
+    changed = {k for k in after if before.get(k) != after.get(k)} - {"updated_at"}
+    return {
+        "before": {k: before.get(k) for k in sorted(changed)},
+        "after": {k: after[k] for k in sorted(changed)},
+    }
+
+
+async def write_audit(
+    conn: AsyncConnection,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: uuid.UUID | None,
+    before: Any | None = None,
+    after: Any | None = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    changes = _diff(snapshot(before), snapshot(after)) | (extra or {})
+    await conn.execute(
+        sa.insert(m.audit_log).values(
+            tenant_id=actor.tenant_id,
+            actor_user_id=actor.user_id,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            changes=changes,
+            request_id=actor.request_id,
+            ip_address=actor.ip_address,
+            user_agent=actor.user_agent,
+        )
+    )
+
+
+async def insert_row(
+    conn: AsyncConnection, actor: Actor, table: sa.Table, entity_type: str, values: dict[str, Any]
+) -> Any:
+    row = (
+        await conn.execute(sa.insert(table).values(tenant_id=actor.tenant_id, **values).returning(table))
+    ).one()
+    await write_audit(conn, actor, f"{entity_type.lower()}.create", entity_type, row.id, None, row)
+    return row
+
+
+async def lock_row(conn: AsyncConnection, table: sa.Table, pk: uuid.UUID) -> Any | None:
+    """The current row, locked for update; None when missing or not visible."""
+    return (await conn.execute(sa.select(table).where(table.c.id == pk).with_for_update())).first()
+
+
+async def update_row(
+    conn: AsyncConnection,
+    actor: Actor,
+    table: sa.Table,
+    entity_type: str,
+    before: Any,
+    values: dict[str, Any],
+    action: str = "update",
+) -> Any:
+    if "updated_at" in table.c:
+        values = {**values, "updated_at": sa.func.now()}
+    row = (
+        await conn.execute(sa.update(table).where(table.c.id == before.id).values(**values).returning(table))
+    ).one()
+    await write_audit(conn, actor, f"{entity_type.lower()}.{action}", entity_type, row.id, before, row)
+    return row

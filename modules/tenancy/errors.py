@@ -1,0 +1,28 @@
+"""Error codes of the tenancy module, shown to clients in mutation payloads."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+
+@strawberry.enum(description="What was wrong with a tenancy mutation's input.")
+class TenancyErrorCode(Enum):
+    REQUIRED = "required"
+    INVALID = "invalid"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    DUPLICATE = "duplicate"
+    INACTIVE = "inactive"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    ACCOUNT_LOCKED = "account_locked"
+    INVALID_TOKEN = "invalid_token"
+    FORBIDDEN = "forbidden"
+
+
+@strawberry.type(description="A problem with one field of a tenancy mutation's input.")
+class TenancyError:
+    field: str | None = strawberry.field(description="Input field path, e.g. `input.email`.")
+    code: TenancyErrorCode
+    message: str

@@ -1,0 +1,272 @@
+"""Tables of the tenancy module (SQLAlchemy Core; the DDL lives in migrations/).
+
+Queries select plain rows from these tables; nothing here is an ORM entity.
+Columns ending in `_enc` hold AES-GCM ciphertext (see app/crypto.py); columns
+ending in `_index` hold keyed hashes for exact lookups.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, BYTEA, INET, JSONB, UUID
+
+metadata = sa.MetaData()
+
+
+def _id() -> sa.Column:
+    return sa.Column("id", UUID(as_uuid=True), primary_key=True, server_default=sa.text("gen_random_uuid()"))
+
+
+def _tenant() -> sa.Column:
+    return sa.Column("tenant_id", UUID(as_uuid=True), nullable=False)
+
+
+def _timestamps() -> list[sa.Column]:
+    return [
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    ]
+
+
+def _deactivated() -> sa.Column:
+    return sa.Column("deactivated_at", sa.DateTime(timezone=True))
+
+
+tenants = sa.Table(
+    "tenants",
+    metadata,
+    _id(),
+    sa.Column("slug", sa.Text, nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("settings", JSONB, nullable=False),
+    sa.Column("features", JSONB, nullable=False),
+    sa.Column("is_active", sa.Boolean, nullable=False),
+    *_timestamps(),
+)
+
+organizations = sa.Table(
+    "organizations",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("tax_id_enc", BYTEA),
+    sa.Column("email", sa.Text),
+    sa.Column("phone", sa.Text),
+    sa.Column("onboarding_date", sa.Date),
+    sa.Column("contract_details", JSONB),
+    sa.Column("settings", JSONB, nullable=False),
+    *_timestamps(),
+    _deactivated(),
+)
+
+facilities = sa.Table(
+    "facilities",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("organization_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("npi", sa.Text),
+    sa.Column("identifier", sa.Text),
+    sa.Column("identifier_type", sa.Text),
+    sa.Column("is_ship_to", sa.Boolean, nullable=False),
+    sa.Column("is_bill_to", sa.Boolean, nullable=False),
+    sa.Column("timezone", sa.Text, nullable=False),
+    sa.Column("phone", sa.Text),
+    sa.Column("email", sa.Text),
+    sa.Column("business_hours", JSONB),
+    sa.Column("status", sa.Text, nullable=False),
+    *_timestamps(),
+    _deactivated(),
+)
+
+addresses = sa.Table(
+    "addresses",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("owner_type", sa.Text, nullable=False),
+    sa.Column("owner_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("address_type", sa.Text, nullable=False),
+    sa.Column("street_1", sa.Text, nullable=False),
+    sa.Column("street_2", sa.Text),
+    sa.Column("city", sa.Text, nullable=False),
+    sa.Column("state_province", sa.Text, nullable=False),
+    sa.Column("postal_code", sa.Text, nullable=False),
+    sa.Column("country_code", sa.Text, nullable=False),
+    sa.Column("is_primary", sa.Boolean, nullable=False),
+    *_timestamps(),
+    _deactivated(),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("email", sa.Text, nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("full_name", sa.Text, nullable=False),
+    sa.Column("is_active", sa.Boolean, nullable=False),
+    sa.Column("email_verified_at", sa.DateTime(timezone=True)),
+    sa.Column("last_login_at", sa.DateTime(timezone=True)),
+    sa.Column("failed_login_count", sa.Integer, nullable=False),
+    sa.Column("locked_until", sa.DateTime(timezone=True)),
+    sa.Column("settings", JSONB, nullable=False),
+    *_timestamps(),
+)
+
+providers = sa.Table(
+    "providers",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("user_id", UUID(as_uuid=True)),
+    sa.Column("first_name", sa.Text, nullable=False),
+    sa.Column("last_name", sa.Text, nullable=False),
+    sa.Column("middle_name", sa.Text),
+    sa.Column("suffix", sa.Text),
+    sa.Column("credentials", sa.Text, nullable=False),
+    sa.Column("npi", sa.Text, nullable=False),
+    sa.Column("taxonomy_code", sa.Text),
+    sa.Column("contact_email", sa.Text),
+    sa.Column("contact_phone", sa.Text),
+    sa.Column("status", sa.Text, nullable=False),
+    *_timestamps(),
+    _deactivated(),
+)
+
+provider_assignments = sa.Table(
+    "provider_assignments",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("facility_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("provider_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("is_primary_location", sa.Boolean, nullable=False),
+    sa.Column("can_order", sa.Boolean, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("start_date", sa.Date, nullable=False),
+    sa.Column("end_date", sa.Date),
+    *_timestamps(),
+)
+
+permissions = sa.Table(
+    "permissions",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("module", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+)
+
+roles = sa.Table(
+    "roles",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("is_system", sa.Boolean, nullable=False),
+    *_timestamps(),
+)
+
+role_permissions = sa.Table(
+    "role_permissions",
+    metadata,
+    _tenant(),
+    sa.Column("role_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("permission_key", sa.Text, primary_key=True),
+)
+
+user_roles = sa.Table(
+    "user_roles",
+    metadata,
+    _tenant(),
+    sa.Column("user_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("role_id", UUID(as_uuid=True), primary_key=True),
+)
+
+memberships = sa.Table(
+    "memberships",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("user_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("organization_id", UUID(as_uuid=True)),
+    sa.Column("facility_id", UUID(as_uuid=True)),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("is_primary", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+patients = sa.Table(
+    "patients",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("facility_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("mrn_enc", BYTEA, nullable=False),
+    sa.Column("mrn_index", BYTEA, nullable=False),
+    sa.Column("name_dob_index", BYTEA, nullable=False),
+    sa.Column("first_name_enc", BYTEA, nullable=False),
+    sa.Column("last_name_enc", BYTEA, nullable=False),
+    sa.Column("date_of_birth_enc", BYTEA, nullable=False),
+    sa.Column("sex_enc", BYTEA),
+    sa.Column("phone_enc", BYTEA),
+    sa.Column("email_enc", BYTEA),
+    *_timestamps(),
+    _deactivated(),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("actor_user_id", UUID(as_uuid=True)),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("entity_type", sa.Text, nullable=False),
+    sa.Column("entity_id", UUID(as_uuid=True)),
+    sa.Column("changes", JSONB, nullable=False),
+    sa.Column("request_id", sa.Text),
+    sa.Column("ip_address", INET),
+    sa.Column("user_agent", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+phi_access_log = sa.Table(
+    "phi_access_log",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("user_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("patient_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("fields", ARRAY(sa.Text), nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("operation_name", sa.Text),
+    sa.Column("operation_hash", sa.Text, nullable=False),
+    sa.Column("request_id", sa.Text),
+    sa.Column("ip_address", INET),
+    sa.Column("accessed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+refresh_tokens = sa.Table(
+    "refresh_tokens",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("user_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("token_hash", BYTEA, nullable=False, unique=True),
+    sa.Column("family_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.Column("replaced_by", UUID(as_uuid=True)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)

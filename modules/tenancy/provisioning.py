@@ -1,0 +1,59 @@
+"""Operator tasks run as the database owner: the permission catalog and new tenants.
+
+Tenants are provisioned by operators (CLI, demo seed), not through the API: the
+API role can see only the tenant it is signed in to, by design.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from modules.tenancy import models as m
+from modules.tenancy.permissions import BASELINE_ROLES, PERMISSIONS
+
+
+async def sync_permission_catalog(conn: AsyncConnection, catalog: dict[str, str] | None = None) -> None:
+    """Upsert every permission key the code declares."""
+    catalog = catalog or PERMISSIONS
+    rows = [{"key": k, "module": k.split(".")[0], "description": d} for k, d in catalog.items()]
+    stmt = insert(m.permissions).values(rows)
+    await conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["key"],
+            set_={"description": stmt.excluded.description, "module": stmt.excluded.module},
+        )
+    )
+
+
+async def provision_tenant(conn: AsyncConnection, slug: str, name: str) -> uuid.UUID:
+    """Create the tenant (if new) with the baseline roles; idempotent."""
+    tenant_id = await conn.scalar(sa.select(m.tenants.c.id).where(m.tenants.c.slug == slug))
+    if tenant_id is None:
+        tenant_id = await conn.scalar(
+            sa.insert(m.tenants).values(slug=slug, name=name).returning(m.tenants.c.id)
+        )
+    await ensure_baseline_roles(conn, tenant_id)
+    return tenant_id
+
+
+async def ensure_baseline_roles(conn: AsyncConnection, tenant_id: uuid.UUID) -> dict[str, Any]:
+    role_ids: dict[str, Any] = {}
+    for key, (name, permissions) in BASELINE_ROLES.items():
+        stmt = insert(m.roles).values(tenant_id=tenant_id, key=key, name=name, is_system=True)
+        role_id = await conn.scalar(
+            stmt.on_conflict_do_update(index_elements=["tenant_id", "key"], set_={"name": name}).returning(
+                m.roles.c.id
+            )
+        )
+        role_ids[key] = role_id
+        await conn.execute(sa.delete(m.role_permissions).where(m.role_permissions.c.role_id == role_id))
+        await conn.execute(
+            sa.insert(m.role_permissions),
+            [{"tenant_id": tenant_id, "role_id": role_id, "permission_key": p} for p in sorted(permissions)],
+        )
+    return role_ids

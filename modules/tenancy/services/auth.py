@@ -1,0 +1,219 @@
+"""Sign-in, token refresh and sign-out, and loading the principal for a request.
+
+Failed sign-ins are counted per account; past `login_max_failures` the account is
+locked for `login_lockout_seconds`, doubling with each further failure (capped at
+a day). The error never says whether the email exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.auth.passwords import verify_password
+from app.auth.tokens import (
+    AccessClaims,
+    InvalidToken,
+    hash_refresh_token,
+    issue_access_token,
+    new_refresh_token,
+    refresh_token_tenant,
+)
+from app.context import Principal, RequestContext
+from app.settings import Settings
+from modules.tenancy import models as m
+from modules.tenancy.audit import Actor, write_audit
+from schema.errors import AuthenticationError, FieldProblem, InputInvalid
+
+MAX_LOCKOUT = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    access_token: str
+    access_expires_at: dt.datetime
+    refresh_token: str
+    user: Any
+
+
+def _invalid(
+    code: str = "INVALID_CREDENTIALS", message: str = "Invalid email, password or tenant"
+) -> InputInvalid:
+    return InputInvalid([FieldProblem(None, code, message)])
+
+
+async def role_keys(conn: AsyncConnection, user_id: uuid.UUID) -> list[str]:
+    rows = await conn.execute(
+        sa.select(m.roles.c.key)
+        .join(m.user_roles, m.user_roles.c.role_id == m.roles.c.id)
+        .where(m.user_roles.c.user_id == user_id)
+        .order_by(m.roles.c.key)
+    )
+    return list(rows.scalars())
+
+
+async def _issue(conn: AsyncConnection, settings: Settings, user: Any, family: uuid.UUID) -> Session:
+    roles = await role_keys(conn, user.id)
+    access, expires = issue_access_token(settings, user.id, user.tenant_id, roles)
+    refresh, digest = new_refresh_token(user.tenant_id)
+    await conn.execute(
+        sa.insert(m.refresh_tokens).values(
+            tenant_id=user.tenant_id,
+            user_id=user.id,
+            token_hash=digest,
+            family_id=family,
+            expires_at=sa.func.now() + dt.timedelta(seconds=settings.refresh_token_ttl_seconds),
+        )
+    )
+    return Session(access, dt.datetime.fromtimestamp(expires, dt.UTC), refresh, user)
+
+
+async def tenant_for_slug(ctx: RequestContext, slug: str) -> uuid.UUID | None:
+    async with ctx.uow.use() as conn:
+        return await conn.scalar(sa.select(sa.func.tenant_id_for_slug(slug)))
+
+
+async def login(
+    ctx: RequestContext, conn: AsyncConnection, tenant_id: uuid.UUID, email: str, password: str
+) -> Session:
+    """Verify credentials; counts failures (which persist: the caller commits them)."""
+    settings = ctx.settings
+    user = (
+        await conn.execute(
+            sa.select(m.users).where(m.users.c.email == email.strip().lower()).with_for_update()
+        )
+    ).first()
+    now = await conn.scalar(sa.select(sa.func.now()))
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        verify_password(None, password)  # same cost as a real check
+        raise _invalid("ACCOUNT_LOCKED", "Too many failed sign-ins; try again later")
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        if user is not None:
+            failures = user.failed_login_count + 1
+            locked_until = None
+            if failures >= settings.login_max_failures:
+                extra = failures - settings.login_max_failures
+                locked_until = now + min(
+                    dt.timedelta(seconds=settings.login_lockout_seconds * 2 ** min(extra, 16)), MAX_LOCKOUT
+                )
+            await conn.execute(
+                sa.update(m.users)
+                .where(m.users.c.id == user.id)
+                .values(failed_login_count=failures, locked_until=locked_until)
+            )
+        raise _invalid()
+    if not user.is_active:
+        raise _invalid()
+    await conn.execute(
+        sa.update(m.users)
+        .where(m.users.c.id == user.id)
+        .values(failed_login_count=0, locked_until=None, last_login_at=sa.func.now())
+    )
+    await write_audit(conn, Actor(tenant_id, user.id, ctx.request_id), "user.login", "User", user.id)
+    return await _issue(conn, settings, user, uuid.uuid4())
+
+
+async def refresh(ctx: RequestContext, conn: AsyncConnection, token: str) -> Session:
+    """Rotate a refresh token. Presenting a rotated one revokes its whole family (reuse)."""
+    digest = hash_refresh_token(token)
+    row = (
+        await conn.execute(
+            sa.select(m.refresh_tokens).where(m.refresh_tokens.c.token_hash == digest).with_for_update()
+        )
+    ).first()
+    now = await conn.scalar(sa.select(sa.func.now()))
+    if row is None or row.expires_at <= now:
+        raise _invalid("INVALID_TOKEN", "Refresh token is invalid or expired")
+    if row.revoked_at is not None:
+        await _revoke_family(conn, row.family_id)
+        raise _invalid("INVALID_TOKEN", "Refresh token is invalid or expired")
+    user = (await conn.execute(sa.select(m.users).where(m.users.c.id == row.user_id))).first()
+    if user is None or not user.is_active:
+        raise _invalid("INVALID_TOKEN", "Refresh token is invalid or expired")
+    session = await _issue(conn, ctx.settings, user, row.family_id)
+    await conn.execute(
+        sa.update(m.refresh_tokens).where(m.refresh_tokens.c.id == row.id).values(revoked_at=sa.func.now())
+    )
+    return session
+
+
+async def logout(conn: AsyncConnection, token: str) -> bool:
+    digest = hash_refresh_token(token)
+    family = await conn.scalar(
+        sa.select(m.refresh_tokens.c.family_id).where(m.refresh_tokens.c.token_hash == digest)
+    )
+    if family is None:
+        return False
+    await _revoke_family(conn, family)
+    return True
+
+
+async def _revoke_family(conn: AsyncConnection, family_id: uuid.UUID) -> None:
+    await conn.execute(
+        sa.update(m.refresh_tokens)
+        .where(m.refresh_tokens.c.family_id == family_id, m.refresh_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=sa.func.now())
+    )
+
+
+def tenant_of_refresh_token(token: str) -> uuid.UUID:
+    try:
+        return refresh_token_tenant(token)
+    except InvalidToken as exc:
+        raise _invalid("INVALID_TOKEN", str(exc)) from exc
+
+
+_PRINCIPAL_SQL = sa.text("""
+SELECT u.email, u.is_active,
+  coalesce((SELECT array_agg(DISTINCT r.key) FROM user_roles ur JOIN roles r ON r.id = ur.role_id
+            WHERE ur.user_id = u.id), '{}') AS roles,
+  coalesce((SELECT array_agg(DISTINCT rp.permission_key) FROM user_roles ur
+            JOIN role_permissions rp ON rp.role_id = ur.role_id
+            WHERE ur.user_id = u.id), '{}') AS permissions,
+  coalesce((SELECT array_agg(DISTINCT x.org) FROM (
+      SELECT ms.organization_id AS org FROM memberships ms
+        WHERE ms.user_id = u.id AND ms.organization_id IS NOT NULL
+      UNION SELECT f.organization_id FROM memberships ms JOIN facilities f ON f.id = ms.facility_id
+        WHERE ms.user_id = u.id) x), '{}') AS org_ids,
+  coalesce((SELECT array_agg(DISTINCT x.fac) FROM (
+      SELECT ms.facility_id AS fac FROM memberships ms
+        WHERE ms.user_id = u.id AND ms.facility_id IS NOT NULL
+      UNION SELECT f.id FROM memberships ms JOIN facilities f ON f.organization_id = ms.organization_id
+        WHERE ms.user_id = u.id) x), '{}') AS facility_ids
+FROM users u WHERE u.id = :user_id
+""")
+
+
+async def load_principal(ctx: RequestContext, claims: AccessClaims) -> Principal:
+    """Check the token's user is still active, then narrow the transaction to what they may see.
+
+    Memberships are read while the transaction is scoped to the whole tenant; the
+    narrowing settings then take effect for every later statement.
+    """
+    ctx.uow.set_context(tenant_id=str(claims.tenant_id), user_id=str(claims.user_id), scope="all")
+    async with ctx.uow.use() as conn:
+        row = (await conn.execute(_PRINCIPAL_SQL, {"user_id": claims.user_id})).first()
+    if row is None or not row.is_active:
+        raise AuthenticationError("User is deactivated or no longer exists")
+    permissions = frozenset(row.permissions)
+    scope_all = "tenancy.scope_all" in permissions
+    ctx.uow.set_context(
+        scope="all" if scope_all else "memberships",
+        facility_ids=",".join(str(f) for f in row.facility_ids),
+        org_ids=",".join(str(o) for o in row.org_ids),
+    )
+    return Principal(
+        user_id=claims.user_id,
+        tenant_id=claims.tenant_id,
+        email=row.email,
+        roles=tuple(row.roles),
+        permissions=permissions,
+        facility_ids=tuple(row.facility_ids),
+        organization_ids=tuple(row.org_ids),
+        scope_all=scope_all,
+    )

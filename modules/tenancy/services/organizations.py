@@ -1,0 +1,139 @@
+"""Organizations and facilities: the tenant's customers and their locations."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.crypto import PhiCipher
+from app.validators import Check
+from modules.tenancy import models as m
+from modules.tenancy.audit import Actor, insert_row, lock_row, update_row
+from modules.tenancy.services.common import existing_row, raise_not_found, raise_problem
+from schema.errors import Problems
+
+ORG_UNIQUE = {"organizations_tenant_id_name_key": "input.name"}
+FACILITY_UNIQUE = {"facilities_tenant_id_npi_key": "input.npi"}
+
+
+def _check_organization(values: dict[str, Any], creating: bool) -> None:
+    problems = Problems()
+    check = Check(problems)
+    check.text("name", values.get("name"), required=creating)
+    check.email("email", values.get("email"))
+    check.phone("phone", values.get("phone"))
+    check.text("taxId", values.get("tax_id"), max_len=20)
+    for key in ("name", "type", "status", "settings"):
+        if key in values and values[key] is None:
+            problems.add(f"input.{key}", "REQUIRED", "This field must not be null")
+    problems.raise_if_any()
+
+
+def _seal_tax_id(values: dict[str, Any], cipher: PhiCipher, pk: uuid.UUID) -> dict[str, Any]:
+    if "tax_id" not in values:
+        return values
+    values = dict(values)
+    values["tax_id_enc"] = cipher.seal(values.pop("tax_id"), row_id=str(pk), column="tax_id")
+    return values
+
+
+async def create_organization(
+    conn: AsyncConnection, actor: Actor, cipher: PhiCipher, values: dict[str, Any]
+) -> Any:
+    _check_organization(values, creating=True)
+    pk = uuid.uuid4()
+    values = _seal_tax_id({**values, "name": values["name"].strip()}, cipher, pk)
+    return await insert_row(conn, actor, m.organizations, "Organization", {"id": pk, **values})
+
+
+async def update_organization(
+    conn: AsyncConnection, actor: Actor, cipher: PhiCipher, pk: uuid.UUID, values: dict[str, Any]
+) -> Any:
+    _check_organization(values, creating=False)
+    before = await existing_row(conn, m.organizations, pk, "organization")
+    return await update_row(
+        conn, actor, m.organizations, "Organization", before, _seal_tax_id(values, cipher, pk)
+    )
+
+
+async def deactivate_organization(conn: AsyncConnection, actor: Actor, pk: uuid.UUID) -> Any:
+    """Soft delete: the organization and its facilities stop appearing in lists."""
+    before = await existing_row(conn, m.organizations, pk, "organization")
+    if before.deactivated_at is not None:
+        return before
+    row = await update_row(
+        conn,
+        actor,
+        m.organizations,
+        "Organization",
+        before,
+        {"status": "inactive", "deactivated_at": sa.func.now()},
+        "deactivate",
+    )
+    for facility in (
+        await conn.execute(
+            sa.select(m.facilities)
+            .where(m.facilities.c.organization_id == pk, m.facilities.c.deactivated_at.is_(None))
+            .with_for_update()
+        )
+    ).all():
+        await update_row(
+            conn,
+            actor,
+            m.facilities,
+            "Facility",
+            facility,
+            {"status": "inactive", "deactivated_at": sa.func.now()},
+            "deactivate",
+        )
+    return row
+
+
+def _check_facility(values: dict[str, Any], creating: bool) -> None:
+    problems = Problems()
+    check = Check(problems)
+    check.text("name", values.get("name"), required=creating)
+    check.npi("npi", values.get("npi"))
+    check.text("identifier", values.get("identifier"), max_len=50)
+    check.timezone("timezone", values.get("timezone"))
+    check.phone("phone", values.get("phone"))
+    check.email("email", values.get("email"))
+    for key in ("name", "timezone", "type", "status", "is_ship_to", "is_bill_to"):
+        if key in values and values[key] is None:
+            problems.add(f"input.{key}", "REQUIRED", "This field is required")
+    problems.raise_if_any()
+
+
+async def create_facility(conn: AsyncConnection, actor: Actor, values: dict[str, Any]) -> Any:
+    _check_facility(values, creating=True)
+    organization_id = values.get("organization_id")
+    org = await lock_row(conn, m.organizations, organization_id) if organization_id else None
+    if org is None:
+        raise_not_found("organizationId", "organization")
+    if org.deactivated_at is not None:
+        raise_problem("organizationId", "INACTIVE", "The organization is deactivated")
+    return await insert_row(conn, actor, m.facilities, "Facility", values)
+
+
+async def update_facility(conn: AsyncConnection, actor: Actor, pk: uuid.UUID, values: dict[str, Any]) -> Any:
+    _check_facility(values, creating=False)
+    before = await existing_row(conn, m.facilities, pk, "facility")
+    return await update_row(conn, actor, m.facilities, "Facility", before, values)
+
+
+async def deactivate_facility(conn: AsyncConnection, actor: Actor, pk: uuid.UUID) -> Any:
+    before = await existing_row(conn, m.facilities, pk, "facility")
+    if before.deactivated_at is not None:
+        return before
+    return await update_row(
+        conn,
+        actor,
+        m.facilities,
+        "Facility",
+        before,
+        {"status": "inactive", "deactivated_at": sa.func.now()},
+        "deactivate",
+    )

@@ -1,0 +1,84 @@
+"""Schema extensions that wrap every operation: transaction, PHI log, metrics, masking."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import time
+from collections.abc import AsyncIterator
+
+from strawberry.extensions import MaskErrors, SchemaExtension
+
+from app.context import RequestContext
+from app.logging import log_unexpected
+from app.metrics import ERRORS, LATENCY, REQUESTS
+from graphql import GraphQLError
+from modules.tenancy import flush_phi_access
+from schema.errors import ClientError
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """Errors from our own code that were not meant for the client."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError | ClientError)
+
+
+class RequestLifecycle(SchemaExtension):
+    """Ends the request's unit of work: writes the PHI access rows, then commits.
+
+    The PHI access rows are written in the same transaction as the reads they
+    record, so a read that is served is always logged.
+    """
+
+    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
+        ctx = self.execution_context.context
+        started = time.perf_counter()
+        query = self.execution_context.query or ""
+        if isinstance(ctx, RequestContext):
+            ctx.operation_hash = hashlib.sha256(query.encode()).hexdigest()
+            ctx.operation_name = self.execution_context.operation_name
+        yield
+        kind = "unknown"
+        with contextlib.suppress(Exception):  # not parsed: the operation type is unknown
+            kind = self.execution_context.operation_type.value
+        REQUESTS.labels(self.execution_context.operation_name or "anonymous", kind).inc()
+        if not isinstance(ctx, RequestContext):
+            return
+        try:
+            if ctx.phi.fields_by_patient:
+                await flush_phi_access(ctx)
+            await ctx.uow.finish(commit=True)
+        except Exception as exc:
+            await ctx.uow.finish(commit=False)
+            log_unexpected(exc, request_id=ctx.request_id, stage="commit")
+            raise
+        finally:
+            LATENCY.labels(kind).observe(time.perf_counter() - started)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Shows clients "Unexpected error" with the request id; keeps client errors readable."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        ctx = self.execution_context.context
+        request_id = getattr(ctx, "request_id", None)
+        return GraphQLError(
+            message=f"Unexpected error (request id {request_id})" if request_id else "Unexpected error",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        )
+
+
+def mask_unexpected() -> MaskUnexpectedErrors:
+    return MaskUnexpectedErrors(should_mask_error=is_unexpected)
+
+
+def count_errors(errors: list[GraphQLError]) -> None:
+    for error in errors:
+        if is_unexpected(error):
+            ERRORS.labels("unexpected").inc()
+        elif error.original_error is None:
+            ERRORS.labels("validation").inc()
+        else:
+            ERRORS.labels((error.extensions or {}).get("code", "client")).inc()

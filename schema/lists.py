@@ -1,0 +1,132 @@
+"""Generic list reading: a connection over any table, top-level or nested in a batch.
+
+A module describes each of its lists once (table, sort columns, how to build the
+type from a row); these helpers do the SQL. Reads run on the request's unit of
+work, so they see exactly what row-level security lets this request see.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from aiodataloader import DataLoader
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from app.context import RequestContext
+from schema.pagination import Order, PageArgs, build_connection, paginate
+from schema.relay import Connection
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    table: sa.Table
+    sort_columns: dict[str, str]  # order-by enum value -> column name
+
+
+def _order(spec: ListSpec, field: str, descending: bool) -> tuple[Order, str]:
+    column_name = spec.sort_columns[field]
+    return Order(spec.table.c[column_name], descending), column_name
+
+
+def any_of(column: sa.ColumnElement[Any], keys: Sequence[Any]) -> sa.ColumnElement[bool]:
+    """`column = ANY(:keys)`: one statement text whatever the batch size (prepared once)."""
+    return column == sa.any_(sa.bindparam("keys", list(keys), type_=ARRAY(column.type), unique=True))
+
+
+async def fetch_rows(ctx: RequestContext, stmt: sa.Executable) -> Sequence[Any]:
+    async with ctx.uow.use() as conn:
+        return (await conn.execute(stmt)).all()
+
+
+async def list_connection(
+    ctx: RequestContext,
+    spec: ListSpec,
+    make: Callable[[Any], T],
+    where: Sequence[sa.ColumnElement[bool]],
+    order_field: str,
+    descending: bool,
+    args: PageArgs,
+) -> Connection[T]:
+    order, sort_key = _order(spec, order_field, descending)
+    base = sa.select(spec.table).where(*where)
+    rows = await fetch_rows(ctx, paginate(base, order, spec.table.c.id, args))
+
+    async def count_total() -> int:
+        count = sa.select(sa.func.count()).select_from(spec.table).where(*where)
+        async with ctx.uow.use() as conn:
+            return int(await conn.scalar(count) or 0)
+
+    return build_connection(rows, args, sort_key, make, count_total)
+
+
+def rows_by_id_loader(ctx: RequestContext, table: sa.Table, make: Callable[[Any], T]) -> DataLoader:
+    """Load many rows by primary key in one `id = ANY(:keys)` query; None where not visible."""
+
+    async def batch(keys: list[uuid.UUID]) -> list[T | None]:
+        rows = await fetch_rows(ctx, sa.select(table).where(any_of(table.c.id, keys)))
+        found = {row.id: make(row) for row in rows}
+        return [found.get(key) for key in keys]
+
+    return DataLoader(batch)
+
+
+def _identity(row: Any) -> Any:
+    return row
+
+
+async def load_row(ctx: RequestContext, table: sa.Table, pk: uuid.UUID) -> Any | None:
+    """One row by primary key through the request's shared loader for that table."""
+    loader = ctx.loaders.get(("by_id", table.name), lambda c: rows_by_id_loader(c, table, _identity))
+    return await loader.load(pk)
+
+
+def nested_connection_loader(
+    ctx: RequestContext,
+    spec: ListSpec,
+    make: Callable[[Any], T],
+    parent: str,
+    where: Sequence[sa.ColumnElement[bool]],
+    order_field: str,
+    descending: bool,
+    args: PageArgs,
+) -> DataLoader:
+    """One connection per parent id, for a whole batch of parents in one query.
+
+    Register it under a key made of the field's arguments (see LoaderRegistry), so
+    every parent asking with the same arguments joins the same batch.
+    """
+    order, sort_key = _order(spec, order_field, descending)
+    parent_col = spec.table.c[parent]
+
+    async def count_for(parent_id: uuid.UUID) -> int:
+        return int(await counts.load(parent_id))
+
+    async def batch(keys: list[uuid.UUID]) -> list[Connection[T]]:
+        base = sa.select(spec.table).where(any_of(parent_col, keys), *where)
+        rows = await fetch_rows(ctx, paginate(base, order, spec.table.c.id, args, partition=parent_col))
+        grouped: dict[uuid.UUID, list[Any]] = {key: [] for key in keys}
+        for row in rows:
+            grouped[row._mapping[parent]].append(row)
+        return [build_connection(grouped[key], args, sort_key, make, _bind(count_for, key)) for key in keys]
+
+    async def count_batch(keys: list[uuid.UUID]) -> list[int]:
+        stmt = (
+            sa.select(parent_col, sa.func.count())
+            .where(any_of(parent_col, keys), *where)
+            .group_by(parent_col)
+        )
+        found = {row[0]: row[1] for row in await fetch_rows(ctx, stmt)}
+        return [found.get(key, 0) for key in keys]
+
+    counts = DataLoader(count_batch)
+    return DataLoader(batch)
+
+
+def _bind(fn: Callable[[Any], Any], key: Hashable) -> Callable[[], Any]:
+    return lambda: fn(key)

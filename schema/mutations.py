@@ -1,0 +1,69 @@
+"""The one wrapper every mutation goes through (cf. Saleor's BaseMutation).
+
+It runs the service inside a savepoint of the request's transaction, so a
+mutation that fails — by invalid input, a unique key already taken, or any
+unexpected error — changes nothing, and turns input problems into the typed
+errors of the payload. Unexpected errors propagate and are masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from enum import Enum
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncConnection
+from strawberry.types import Info
+
+from schema.errors import FieldProblem, InputInvalid
+
+T = TypeVar("T")
+
+
+def _constraint(exc: sa.exc.IntegrityError) -> str | None:
+    cause = getattr(exc.orig, "__cause__", None)
+    return getattr(cause, "constraint_name", None)
+
+
+async def run_mutation(
+    info: Info,
+    work: Callable[[AsyncConnection], Awaitable[T]],
+    unique: Mapping[str, str] | None = None,
+) -> tuple[T | None, list[FieldProblem]]:
+    """Run `work` in a savepoint; map invalid input and known unique keys to problems.
+
+    `unique` maps a unique constraint's name to the input field it guards, so a
+    duplicate becomes a DUPLICATE error on that field (both values are the
+    caller's own tenant's: unique keys include the tenant).
+    """
+    try:
+        async with info.context.uow.savepoint() as conn:
+            return await work(conn), []
+    except InputInvalid as exc:
+        return None, exc.problems
+    except sa.exc.IntegrityError as exc:
+        field = (unique or {}).get(_constraint(exc) or "")
+        if field is None:
+            raise
+        return None, [FieldProblem(field, "DUPLICATE", "This value is already in use")]
+
+
+def typed_errors(problems: list[FieldProblem], error_type: type[T], codes: type[Enum]) -> list[T]:
+    """Problems as the module's error type; an unknown code name falls back to INVALID."""
+    out = []
+    for p in problems:
+        code = codes.__members__.get(p.code) or codes.__members__["INVALID"]
+        out.append(error_type(field=p.field, code=code, message=p.message))  # type: ignore[call-arg]
+    return out
+
+
+def provided(value: Any) -> bool:
+    """True when an optional input field was given (strawberry.UNSET means absent)."""
+    return value is not strawberry.UNSET
+
+
+def given_fields(data: Any, names: list[str]) -> dict[str, Any]:
+    """The input fields the client actually sent (for partial updates)."""
+    return {name: getattr(data, name) for name in names if provided(getattr(data, name))}

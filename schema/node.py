@@ -1,0 +1,50 @@
+"""`node(id:)` and `nodes(ids:)`: any object by its global ID (Relay).
+
+Modules register their node types here (type name -> table, builder, permission).
+An ID of another tenant, or one the caller's memberships hide, resolves to null
+exactly like an ID that never existed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from strawberry.types import Info
+
+from schema.errors import InputLimitError
+from schema.lists import load_row
+from schema.relay import Node, from_global_id
+
+MAX_NODES = 100
+
+
+@dataclass(frozen=True)
+class NodeSource:
+    table: sa.Table
+    make: Callable[[Any], Node]
+    permission: str
+
+
+NODE_SOURCES: dict[str, NodeSource] = {}
+
+
+def register_node(type_name: str, table: sa.Table, make: Callable[[Any], Node], permission: str) -> None:
+    NODE_SOURCES[type_name] = NodeSource(table, make, permission)
+
+
+async def resolve_node(info: Info, global_id: str) -> Node | None:
+    type_name, pk = from_global_id(global_id, tuple(NODE_SOURCES))
+    source = NODE_SOURCES[type_name]
+    await info.context.require(source.permission)
+    row = await load_row(info.context, source.table, pk)
+    return source.make(row) if row is not None else None
+
+
+async def resolve_nodes(info: Info, global_ids: list[str]) -> list[Node | None]:
+    if len(global_ids) > MAX_NODES:
+        raise InputLimitError(f"At most {MAX_NODES} IDs per request")
+    return list(await asyncio.gather(*(resolve_node(info, gid) for gid in global_ids)))

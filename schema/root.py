@@ -1,0 +1,104 @@
+"""The root schema: every module's Query and Mutation merged, plus Relay's node fields,
+the operation limits and the request lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncGenerator
+
+import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext, Info
+
+import modules.tenancy as tenancy
+from app.logging import log_unexpected
+from app.settings import Settings
+from graphql import GraphQLError
+from schema.extensions import RequestLifecycle, count_errors, is_unexpected, mask_unexpected
+from schema.limits import QueryCostRule
+from schema.node import resolve_node, resolve_nodes
+from schema.permissions import authenticated
+from schema.relay import Node
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Any object by its global ID; null if not found or not visible.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await resolve_node(info, id)
+
+    @strawberry.field(description="Up to 100 objects by global ID, in order.")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        return await resolve_nodes(info, ids)
+
+
+@strawberry.type
+class Heartbeat:
+    at: dt.datetime
+    user_id: strawberry.ID
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        extensions=authenticated(), description="A tick every few seconds while the session is valid."
+    )
+    async def heartbeat(self, info: Info, interval_seconds: int = 15) -> AsyncGenerator[Heartbeat, None]:
+        interval = min(max(interval_seconds, 1), 60)
+        principal = await info.context.principal()
+        await info.context.uow.finish()
+        for _ in range(10_000):
+            yield Heartbeat(at=dt.datetime.now(dt.UTC), user_id=strawberry.ID(str(principal.user_id)))
+            await asyncio.sleep(interval)
+
+
+class MedgraphSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log unexpected errors by type and frames only: messages may carry PHI."""
+        count_errors(errors)
+        request_id = getattr(getattr(execution_context, "context", None), "request_id", None)
+        for error in errors:
+            if is_unexpected(error):
+                assert error.original_error is not None
+                log_unexpected(
+                    error.original_error, request_id=request_id, path=[str(p) for p in error.path or ()]
+                )
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    queries, mutations = tenancy.schema_parts()
+    tenancy.register_nodes()
+    query = merge_types("Query", (NodeQuery, *queries))
+    mutation = merge_types("Mutation", tuple(mutations))
+    rules = [QueryCostRule]
+    if not settings.introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return MedgraphSchema(
+        query=query,
+        mutation=mutation,
+        subscription=Subscription,
+        config=StrawberryConfig(disable_field_suggestions=not settings.field_suggestions),
+        extensions=[
+            RequestLifecycle,
+            ParserCache(maxsize=1000),
+            ValidationCache(maxsize=1000),
+            QueryDepthLimiter(max_depth=settings.max_query_depth),
+            MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            MaxTokensLimiter(max_token_count=settings.max_tokens),
+            AddValidationRules(rules),
+            mask_unexpected(),
+        ],
+    )
