@@ -20,7 +20,7 @@ from app.crypto import PhiCipher, cipher_for
 from app.db import create_engine
 from app.http import GraphQLEndpoint
 from app.logging import get_logger
-from app.metrics import observe_pool, registry
+from app.metrics import count_statements, observe_pool, registry
 from app.migrate import current_revision, head_revision
 from app.settings import Settings
 
@@ -39,6 +39,7 @@ def create_app(settings: Settings, api_url: str, engine: AsyncEngine | None = No
     engine = engine or create_engine(api_url, settings)
     state = AppState(settings, engine, cipher_for(settings.phi_key_bytes))
     observe_pool(engine)
+    count_statements(engine)
     graphql = GraphQLEndpoint(build_schema(settings), state)
     head = head_revision()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 registry = CollectorRegistry()
@@ -27,7 +28,20 @@ POOL_IN_USE = Gauge(
 POOL_SIZE = Gauge("medgraph_db_pool_size", "Database pool size", registry=registry)
 
 
+SQL_STATEMENTS = Counter("medgraph_db_statements_total", "SQL statements sent by the API", registry=registry)
+
+
 def observe_pool(engine: AsyncEngine) -> None:
     pool = engine.sync_engine.pool
     POOL_IN_USE.set_function(lambda: pool.checkedout())  # type: ignore[attr-defined]
     POOL_SIZE.set_function(lambda: pool.size())  # type: ignore[attr-defined]
+
+
+def _count_statement(*_: object) -> None:
+    SQL_STATEMENTS.inc()
+
+
+def count_statements(engine: AsyncEngine) -> None:
+    """Count every SQL statement the engine sends (the benchmark divides it by requests)."""
+    if not event.contains(engine.sync_engine, "before_cursor_execute", _count_statement):
+        event.listen(engine.sync_engine, "before_cursor_execute", _count_statement)

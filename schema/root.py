@@ -92,13 +92,15 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         subscription=Subscription,
         config=StrawberryConfig(disable_field_suggestions=not settings.field_suggestions),
         extensions=[
+            # Factories, not instances: each request gets its own extension objects
+            # (the parse and validation caches behind them are shared).
             RequestLifecycle,
-            ParserCache(maxsize=1000),
-            ValidationCache(maxsize=1000),
-            QueryDepthLimiter(max_depth=settings.max_query_depth),
-            MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-            MaxTokensLimiter(max_token_count=settings.max_tokens),
-            AddValidationRules(rules),
-            mask_unexpected(),
+            lambda: ParserCache(maxsize=1000),
+            lambda: ValidationCache(maxsize=1000),
+            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            lambda: AddValidationRules(rules),
+            mask_unexpected,
         ],
     )

@@ -1,0 +1,116 @@
+"""Helpers for tests: a tenant with demo-like data and a GraphQL client for each role."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.crypto import PhiCipher
+from app.db import tenant_transaction
+from app.demo import DEMO_PASSWORD, _seed_tenant
+from modules.tenancy import models as m
+from modules.tenancy import provision_tenant
+
+
+class GraphQLFailure(AssertionError):
+    pass
+
+
+@dataclass
+class Tenant:
+    slug: str
+    id: uuid.UUID
+    client: httpx.AsyncClient
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def email(self, role: str) -> str:
+        return f"{role.replace('_', '.')}@{self.slug}.test"
+
+    async def login(self, role: str, password: str = DEMO_PASSWORD) -> dict[str, Any]:
+        result = await gql(
+            self.client, LOGIN, {"email": self.email(role), "password": password, "tenant": self.slug}
+        )
+        return result["data"]["login"]
+
+    async def token(self, role: str = "owner") -> str:
+        if role not in self.tokens:
+            payload = await self.login(role)
+            assert payload["errors"] == [], payload
+            self.tokens[role] = payload["accessToken"]
+        return self.tokens[role]
+
+    async def query(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        role: str = "owner",
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Run an operation as `role`; fail the test on any top-level error."""
+        result = await self.raw(query, variables, role, headers)
+        if result.get("errors"):
+            raise GraphQLFailure(result["errors"])
+        return result["data"]
+
+    async def raw(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        role: str = "owner",
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        token = await self.token(role)
+        return await gql(
+            self.client, query, variables, {"authorization": f"Bearer {token}", **(headers or {})}
+        )
+
+    async def global_id(self, type_name: str, table: sa.Table, where: Any) -> str:
+        from schema.relay import to_global_id
+
+        async with tenant_transaction(self._owner, str(self.id)) as conn:
+            pk = await conn.scalar(sa.select(table.c.id).where(where).limit(1))
+        return to_global_id(type_name, pk)
+
+
+LOGIN = """mutation Login($email: String!, $password: String!, $tenant: String!) {
+  login(email: $email, password: $password, tenant: $tenant) {
+    accessToken refreshToken user { id email } errors { field code message }
+  }
+}"""
+
+
+async def gql(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers or {}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def make_tenant(owner: AsyncEngine, client: httpx.AsyncClient, cipher: PhiCipher, slug: str) -> Tenant:
+    """A tenant seeded like the demo ones (3 organizations, 5 facilities, users per role)."""
+    async with owner.begin() as conn:
+        tenant_id = await provision_tenant(conn, slug, slug.title())
+    orgs = [
+        ("Org One", "clinic", ["One Main", "One East"]),
+        ("Org Two", "hospital", ["Two Main"]),
+        ("Org Three", "practice", ["Three Main", "Three West"]),
+    ]
+    async with tenant_transaction(owner, str(tenant_id)) as conn:
+        await _seed_tenant(conn, cipher, tenant_id, slug, orgs)
+    tenant = Tenant(slug, tenant_id, client)
+    tenant._owner = owner  # type: ignore[attr-defined]
+    return tenant
+
+
+__all__ = ["GraphQLFailure", "Tenant", "gql", "m", "make_tenant"]
