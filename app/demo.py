@@ -170,6 +170,7 @@ async def _seed_tenant(
         await _put(conn, m.patients, [_patient(cipher, tenant_id, slug, i, facility_ids)])
     roles = {r.key: r.id for r in (await conn.execute(sa.select(m.roles.c.key, m.roles.c.id))).all()}
     logins = []
+    password_hash = hash_password(DEMO_PASSWORD)  # one hash (argon2 is slow on purpose)
     for role_key in BASELINE_ROLES:
         user_id = _id(slug, "user", role_key)
         email = f"{role_key.replace('_', '.')}@{slug}.test"
@@ -182,7 +183,7 @@ async def _seed_tenant(
                     **t,
                     "id": user_id,
                     "email": email,
-                    "password_hash": hash_password(DEMO_PASSWORD),
+                    "password_hash": password_hash,
                     "full_name": f"Demo {BASELINE_ROLES[role_key][0]}",
                 }
             ],

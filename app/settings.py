@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     max_query_depth: int = 12
     max_aliases: int = 15
     max_tokens: int = 2000
-    max_query_cost: int = 5000
+    max_query_cost: int = 20000
     max_page_size: int = 100
     default_page_size: int = 20
 

@@ -36,8 +36,9 @@ class RequestLifecycle(SchemaExtension):
         query = self.execution_context.query or ""
         if isinstance(ctx, RequestContext):
             ctx.operation_hash = hashlib.sha256(query.encode()).hexdigest()
-            ctx.operation_name = self.execution_context.operation_name
         yield
+        if isinstance(ctx, RequestContext):
+            ctx.operation_name = self.execution_context.operation_name  # known once parsed
         kind = "unknown"
         with contextlib.suppress(Exception):  # not parsed: the operation type is unknown
             kind = self.execution_context.operation_type.value

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
+from strawberry.utils.str_converters import to_camel_case
 
 from schema.errors import FieldProblem, InputInvalid
 
@@ -50,12 +51,19 @@ async def run_mutation(
         return None, [FieldProblem(field, "DUPLICATE", "This value is already in use")]
 
 
+def graphql_path(field: str | None) -> str | None:
+    """Services may name fields as Python does; clients see GraphQL's camelCase."""
+    if field is None:
+        return None
+    return ".".join(to_camel_case(part) for part in field.split("."))
+
+
 def typed_errors(problems: list[FieldProblem], error_type: type[T], codes: type[Enum]) -> list[T]:
     """Problems as the module's error type; an unknown code name falls back to INVALID."""
     out = []
     for p in problems:
         code = codes.__members__.get(p.code) or codes.__members__["INVALID"]
-        out.append(error_type(field=p.field, code=code, message=p.message))  # type: ignore[call-arg]
+        out.append(error_type(field=graphql_path(p.field), code=code, message=p.message))  # type: ignore[call-arg]
     return out
 
 

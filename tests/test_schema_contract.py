@@ -1,0 +1,57 @@
+"""The schema as a contract: every Mutation field declares a permission, the SDL snapshot is
+current, and the Relay shapes are right."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from strawberry.permission import PermissionExtension
+
+from app.settings import get_settings
+from schema.permissions import Public, Requires
+from schema.root import build_schema
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = build_schema(get_settings())
+
+
+def _declared(field) -> list:
+    return [
+        permission
+        for extension in field.extensions
+        if isinstance(extension, PermissionExtension)
+        for permission in extension.permissions
+        if isinstance(permission, Requires | Public)
+    ]
+
+
+def _root_fields(name: str):
+    definition = SCHEMA.get_type_by_name(name)
+    assert definition is not None
+    return definition.fields
+
+
+def test_every_mutation_declares_a_permission():
+    missing = [f.python_name for f in _root_fields("Mutation") if not _declared(f)]
+    assert missing == []
+    public = sorted(
+        f.python_name for f in _root_fields("Mutation") if any(isinstance(p, Public) for p in _declared(f))
+    )
+    assert public == ["login", "logout", "refresh_token"]
+
+
+def test_every_query_declares_a_permission_or_checks_per_node():
+    missing = [f.python_name for f in _root_fields("Query") if not _declared(f)]
+    assert missing == ["node", "nodes"]  # these check the permission of the type they find
+
+
+def test_schema_snapshot_is_current():
+    snapshot = (ROOT / "graphql" / "schema.graphql").read_text()
+    assert snapshot == SCHEMA.as_str() + "\n", "run `medgraph export-schema` and commit the result"
+
+
+def test_relay_shapes():
+    sdl = SCHEMA.as_str()
+    assert "interface Node {\n  id: ID!\n}" in sdl
+    assert "type PageInfo {" in sdl and "hasNextPage: Boolean!" in sdl
+    assert "type OrganizationConnection {" in sdl and "type OrganizationEdge {" in sdl

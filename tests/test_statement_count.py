@@ -1,0 +1,88 @@
+"""The SQL a nested query costs depends on its depth, never on how many rows it returns."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from app.db import tenant_transaction
+from app.demo import npi_for
+from modules.tenancy import models as m
+
+NESTED = """query Nested {
+  organizations(first: 50) { nodes { id name
+    facilities(first: 5) { nodes { id name
+      providerAssignments(first: 5) { nodes { provider { id lastName user { id email } } } } } } } }
+}"""
+
+
+async def _grow(owner_engine, tenant, organizations: int) -> None:
+    """Give the tenant `organizations` more organizations, each with 2 facilities and providers with users."""
+    tag = uuid.uuid4().hex[:8]
+    async with tenant_transaction(owner_engine, str(tenant.id)) as conn:
+        password = (await conn.execute(sa.select(m.users.c.password_hash).limit(1))).scalar_one()
+        for i in range(organizations):
+            org_id = uuid.uuid4()
+            t = {"tenant_id": tenant.id}
+            await conn.execute(
+                sa.insert(m.organizations).values(**t, id=org_id, name=f"Grown {tag} {i}", type="clinic")
+            )
+            for j in range(2):
+                fac_id, user_id, provider_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+                await conn.execute(
+                    sa.insert(m.facilities).values(
+                        **t, id=fac_id, organization_id=org_id, name=f"F{i}-{j}", type="clinic"
+                    )
+                )
+                await conn.execute(
+                    sa.insert(m.users).values(
+                        **t,
+                        id=user_id,
+                        email=f"u{tag}-{i}-{j}@x.test",
+                        password_hash=password,
+                        full_name="Grown User",
+                    )
+                )
+                await conn.execute(
+                    sa.insert(m.providers).values(
+                        **t,
+                        id=provider_id,
+                        user_id=user_id,
+                        first_name="P",
+                        last_name=f"L{i}{j}",
+                        credentials="MD",
+                        npi=npi_for(f"{tag}/{i}/{j}"),
+                    )
+                )
+                await conn.execute(
+                    sa.insert(m.provider_assignments).values(**t, facility_id=fac_id, provider_id=provider_id)
+                )
+
+
+async def _statements(api_engine, tenant) -> tuple[int, int]:
+    await tenant.token()  # sign in first: login's own statements are not part of the query
+    count = {"n": 0}
+
+    def before(*_args) -> None:
+        count["n"] += 1
+
+    event.listen(api_engine.sync_engine, "before_cursor_execute", before)
+    try:
+        data = await tenant.query(NESTED)
+    finally:
+        event.remove(api_engine.sync_engine, "before_cursor_execute", before)
+    return count["n"], len(data["organizations"]["nodes"])
+
+
+async def test_statement_count_is_independent_of_row_count(owner_engine, api_engine, tenant_a, tenant_b):
+    await _grow(owner_engine, tenant_a, 2)  # 3 seeded + 2 = 5 organizations
+    await _grow(owner_engine, tenant_b, 47)  # 3 seeded + 47 = 50 organizations
+    small, small_rows = await _statements(api_engine, tenant_a)
+    large, large_rows = await _statements(api_engine, tenant_b)
+    assert (small_rows, large_rows) == (5, 50)
+    assert small == large, (small, large)
+    # set_config + principal + set_config, then one query per level: organizations,
+    # facilities, provider assignments, providers, users.
+    assert small <= 8, small
