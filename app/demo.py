@@ -71,11 +71,11 @@ async def seed_demo(engine: AsyncEngine, cipher: PhiCipher) -> list[str]:
         async with engine.begin() as conn:
             tenant_id = await provision_tenant(conn, slug, name)
         async with tenant_transaction(engine, str(tenant_id)) as conn:
-            logins += await _seed_tenant(conn, cipher, tenant_id, slug, orgs)
+            logins += await seed_tenant_data(conn, cipher, tenant_id, slug, orgs)
     return logins
 
 
-async def _seed_tenant(
+async def seed_tenant_data(
     conn: AsyncConnection,
     cipher: PhiCipher,
     tenant_id: uuid.UUID,

@@ -7,13 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.crypto import PhiCipher
 from app.db import tenant_transaction
-from app.demo import DEMO_PASSWORD, _seed_tenant
-from modules.tenancy import models as m
+from app.demo import DEMO_PASSWORD, seed_tenant_data
 from modules.tenancy import provision_tenant
 
 
@@ -69,13 +67,6 @@ class Tenant:
             self.client, query, variables, {"authorization": f"Bearer {token}", **(headers or {})}
         )
 
-    async def global_id(self, type_name: str, table: sa.Table, where: Any) -> str:
-        from schema.relay import to_global_id
-
-        async with tenant_transaction(self._owner, str(self.id)) as conn:
-            pk = await conn.scalar(sa.select(table.c.id).where(where).limit(1))
-        return to_global_id(type_name, pk)
-
 
 LOGIN = """mutation Login($email: String!, $password: String!, $tenant: String!) {
   login(email: $email, password: $password, tenant: $tenant) {
@@ -107,10 +98,8 @@ async def make_tenant(owner: AsyncEngine, client: httpx.AsyncClient, cipher: Phi
         ("Org Three", "practice", ["Three Main", "Three West"]),
     ]
     async with tenant_transaction(owner, str(tenant_id)) as conn:
-        await _seed_tenant(conn, cipher, tenant_id, slug, orgs)
-    tenant = Tenant(slug, tenant_id, client)
-    tenant._owner = owner  # type: ignore[attr-defined]
-    return tenant
+        await seed_tenant_data(conn, cipher, tenant_id, slug, orgs)
+    return Tenant(slug, tenant_id, client)
 
 
-__all__ = ["GraphQLFailure", "Tenant", "gql", "m", "make_tenant"]
+__all__ = ["GraphQLFailure", "Tenant", "gql", "make_tenant"]

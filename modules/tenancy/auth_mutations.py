@@ -49,11 +49,11 @@ class AuthMutation:
     async def login(self, info: Info, email: str, password: str, tenant: str) -> AuthPayload:
         ctx = info.context
         if len(email) > 254 or len(password) > 1000 or len(tenant) > 63:
-            return _failed(auth._invalid())
+            return _failed(auth.invalid())
         tenant_id = await auth.tenant_for_slug(ctx, tenant.strip().lower())
         if tenant_id is None:
             auth.verify_password(None, password)  # no timing hint that the tenant is unknown
-            return _failed(auth._invalid())
+            return _failed(auth.invalid())
         ctx.uow.set_context(tenant_id=str(tenant_id), scope="all")
         try:
             # Not in a savepoint: a failed attempt's counter must be kept.
@@ -88,7 +88,7 @@ class AuthMutation:
             errors=[]
             if ok
             else typed_errors(
-                [auth._invalid("INVALID_TOKEN", "Refresh token is invalid").problems[0]],
+                [auth.invalid("INVALID_TOKEN", "Refresh token is invalid").problems[0]],
                 TenancyError,
                 TenancyErrorCode,
             ),

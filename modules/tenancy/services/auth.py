@@ -41,7 +41,7 @@ class Session:
     user: Any
 
 
-def _invalid(
+def invalid(
     code: str = "INVALID_CREDENTIALS", message: str = "Invalid email, password or tenant"
 ) -> InputInvalid:
     return InputInvalid([FieldProblem(None, code, message)])
@@ -91,7 +91,7 @@ async def login(
     now = await conn.scalar(sa.select(sa.func.now()))
     if user is not None and user.locked_until is not None and user.locked_until > now:
         verify_password(None, password)  # same cost as a real check
-        raise _invalid("ACCOUNT_LOCKED", "Too many failed sign-ins; try again later")
+        raise invalid("ACCOUNT_LOCKED", "Too many failed sign-ins; try again later")
     if not verify_password(user.password_hash if user else None, password) or user is None:
         if user is not None:
             failures = user.failed_login_count + 1
@@ -106,9 +106,9 @@ async def login(
                 .where(m.users.c.id == user.id)
                 .values(failed_login_count=failures, locked_until=locked_until)
             )
-        raise _invalid()
+        raise invalid()
     if not user.is_active:
-        raise _invalid()
+        raise invalid()
     await conn.execute(
         sa.update(m.users)
         .where(m.users.c.id == user.id)
@@ -128,13 +128,13 @@ async def refresh(ctx: RequestContext, conn: AsyncConnection, token: str) -> Ses
     ).first()
     now = await conn.scalar(sa.select(sa.func.now()))
     if row is None or row.expires_at <= now:
-        raise _invalid("INVALID_TOKEN", "Refresh token is invalid or expired")
+        raise invalid("INVALID_TOKEN", "Refresh token is invalid or expired")
     if row.revoked_at is not None:
         await _revoke_family(conn, row.family_id)
-        raise _invalid("INVALID_TOKEN", "Refresh token is invalid or expired")
+        raise invalid("INVALID_TOKEN", "Refresh token is invalid or expired")
     user = (await conn.execute(sa.select(m.users).where(m.users.c.id == row.user_id))).first()
     if user is None or not user.is_active:
-        raise _invalid("INVALID_TOKEN", "Refresh token is invalid or expired")
+        raise invalid("INVALID_TOKEN", "Refresh token is invalid or expired")
     session = await _issue(conn, ctx.settings, user, row.family_id)
     await conn.execute(
         sa.update(m.refresh_tokens).where(m.refresh_tokens.c.id == row.id).values(revoked_at=sa.func.now())
@@ -165,7 +165,7 @@ def tenant_of_refresh_token(token: str) -> uuid.UUID:
     try:
         return refresh_token_tenant(token)
     except InvalidToken as exc:
-        raise _invalid("INVALID_TOKEN", str(exc)) from exc
+        raise invalid("INVALID_TOKEN", str(exc)) from exc
 
 
 _PRINCIPAL_SQL = sa.text("""
