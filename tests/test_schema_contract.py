@@ -55,3 +55,18 @@ def test_relay_shapes():
     assert "interface Node {\n  id: ID!\n}" in sdl
     assert "type PageInfo {" in sdl and "hasNextPage: Boolean!" in sdl
     assert "type OrganizationConnection {" in sdl and "type OrganizationEdge {" in sdl
+
+
+async def test_introspection_and_graphiql_can_be_switched_off(api_engine):
+    import httpx
+
+    from app.asgi import create_app
+
+    settings = get_settings().model_copy(update={"introspection": False, "graphiql": False})
+    app = create_app(settings, "", engine=api_engine)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        page = await client.get("/graphql", headers={"accept": "text/html"})
+        assert page.status_code == 404
+        result = await client.post("/graphql", json={"query": "{ __schema { types { name } } }"})
+        assert result.status_code == 200
+        assert "introspection" in result.json()["errors"][0]["message"].lower()

@@ -57,25 +57,32 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def snapshot(row: Any | None) -> dict[str, Any] | None:
-    """A JSON-safe copy of a row with secrets and PHI redacted."""
+def _redact(key: str, value: Any) -> Any:
+    return "[redacted]" if key.endswith(SECRET_SUFFIXES) and value is not None else _plain(value)
+
+
+def snapshot(row: Any | None, keys: set[str] | None = None) -> dict[str, Any] | None:
+    """A JSON-safe copy of a row (or of some of its columns) with secrets and PHI redacted."""
     if row is None:
         return None
     return {
-        key: "[redacted]" if key.endswith(SECRET_SUFFIXES) and value is not None else _plain(value)
+        key: _redact(key, value)
         for key, value in row._mapping.items()
-        if key not in ("tenant_id",)
+        if key != "tenant_id" and (keys is None or key in keys)
     }
 
 
-def _diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
+def _diff(before: Any | None, after: Any | None) -> dict[str, Any]:
+    """Whole rows for a create or delete; only the changed columns for an update.
+
+    Changes are found on the raw values, so a re-encrypted PHI column shows as changed
+    (redacted) even though both sides read "[redacted]".
+    """
     if before is None or after is None:
-        return {"before": before, "after": after}
-    changed = {k for k in after if before.get(k) != after.get(k)} - {"updated_at"}
-    return {
-        "before": {k: before.get(k) for k in sorted(changed)},
-        "after": {k: after[k] for k in sorted(changed)},
-    }
+        return {"before": snapshot(before), "after": snapshot(after)}
+    old, new = before._mapping, after._mapping
+    changed = {k for k in new.keys() if k in old and old[k] != new[k]} - {"updated_at"}
+    return {"before": snapshot(before, changed), "after": snapshot(after, changed)}
 
 
 async def write_audit(
@@ -88,7 +95,7 @@ async def write_audit(
     after: Any | None = None,
     extra: dict[str, Any] | None = None,
 ) -> None:
-    changes = _diff(snapshot(before), snapshot(after)) | (extra or {})
+    changes = _diff(before, after) | (extra or {})
     await conn.execute(
         sa.insert(m.audit_log).values(
             tenant_id=actor.tenant_id,
