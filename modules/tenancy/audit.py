@@ -81,7 +81,7 @@ def _diff(before: Any | None, after: Any | None) -> dict[str, Any]:
     if before is None or after is None:
         return {"before": snapshot(before), "after": snapshot(after)}
     old, new = before._mapping, after._mapping
-    changed = {k for k in new.keys() if k in old and old[k] != new[k]} - {"updated_at"}
+    changed = {k for k in new if k in old and old[k] != new[k]} - {"updated_at"}
     return {"before": snapshot(before, changed), "after": snapshot(after, changed)}
 
 
