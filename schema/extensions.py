@@ -7,12 +7,12 @@ import hashlib
 import time
 from collections.abc import AsyncIterator
 
+from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, SchemaExtension
 
 from app.context import RequestContext
 from app.logging import log_unexpected
 from app.metrics import ERRORS, LATENCY, REQUESTS
-from graphql import GraphQLError
 from modules.tenancy import flush_phi_access
 from schema.errors import ClientError
 

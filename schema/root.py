@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import AsyncGenerator
 
 import strawberry
+from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -24,9 +25,8 @@ from strawberry.types import ExecutionContext, Info
 import modules.tenancy as tenancy
 from app.logging import log_unexpected
 from app.settings import Settings
-from graphql import GraphQLError
 from schema.extensions import RequestLifecycle, count_errors, is_unexpected, mask_unexpected
-from schema.limits import QueryCostRule
+from schema.limits import QueryCostRule, RejectNulCharacters
 from schema.node import resolve_node, resolve_nodes
 from schema.permissions import authenticated
 from schema.relay import Node
@@ -101,6 +101,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             lambda: AddValidationRules(rules),
+            RejectNulCharacters,
             mask_unexpected,
         ],
     )
