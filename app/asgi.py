@@ -95,8 +95,9 @@ class AccessLog:
             await self.app(scope, receive, send)  # type: ignore[operator]
             return
         headers = dict(scope.get("headers") or [])
-        supplied = headers.get(b"x-request-id", b"").decode(errors="replace")[:64]
-        request_id = supplied if supplied and supplied.replace("-", "").isalnum() else uuid.uuid4().hex
+        supplied = headers.get(b"x-request-id", b"").decode(errors="replace")
+        sane = 0 < len(supplied) <= 64 and supplied.isascii() and supplied.replace("-", "").isalnum()
+        request_id = supplied if sane else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()

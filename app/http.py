@@ -13,14 +13,17 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
 from app.auth.tokens import InvalidToken, decode_access_token
 from app.context import RequestContext
@@ -65,6 +68,11 @@ def _is_request_error(result: ExecutionResult) -> bool:
     )
 
 
+def _not_acceptable() -> Response:
+    message = f"Not acceptable: use Accept: {GRAPHQL_RESPONSE} or {JSON}"
+    return Response(orjson.dumps({"errors": [{"message": message}]}), status_code=406, media_type=JSON)
+
+
 class GraphQLEndpoint(GraphQL):
     def __init__(self, schema: Any, app_state: Any, **kwargs: Any) -> None:
         super().__init__(
@@ -74,6 +82,21 @@ class GraphQLEndpoint(GraphQL):
             **kwargs,
         )
         self.state = app_state
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        if self.is_websocket_request(request):
+            return await super().run(request, context, root_value)
+        # Refuse an unacceptable Accept before anything executes (GraphiQL's HTML page aside).
+        ide = self.should_render_graphql_ide(self.request_adapter_class(request))
+        if negotiate(request.headers.get("accept")) is None and not ide:
+            return _not_acceptable()
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as exc:
+            # The spec answers a mutation sent by GET with 405 Method Not Allowed.
+            if request.method == "GET" and isinstance(exc.__cause__, InvalidOperationTypeError):
+                return PlainTextResponse(exc.reason, status_code=405, headers={"Allow": "POST"})
+            raise
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         state = self.state

@@ -36,7 +36,14 @@ class RequestLifecycle(SchemaExtension):
         query = self.execution_context.query or ""
         if isinstance(ctx, RequestContext):
             ctx.operation_hash = hashlib.sha256(query.encode()).hexdigest()
-        yield
+        try:
+            yield
+        except BaseException:
+            # A stream abandoned early (a refused subscription) or a cancelled request:
+            # give the connection back now rather than at garbage collection.
+            if isinstance(ctx, RequestContext):
+                await ctx.uow.finish(commit=False)
+            raise
         if isinstance(ctx, RequestContext):
             ctx.operation_name = self.execution_context.operation_name  # known once parsed
         kind = "unknown"

@@ -66,11 +66,14 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
         raise InvalidToken("Access token is invalid") from exc
     if payload.get("typ") != "access":
         raise InvalidToken("Access token is invalid")
+    sub, tid, roles = payload.get("sub"), payload.get("tid"), payload.get("roles", [])
+    if not isinstance(sub, str) or not isinstance(tid, str) or not isinstance(roles, list):
+        raise InvalidToken("Access token is invalid")
     try:
         return AccessClaims(
-            user_id=uuid.UUID(payload["sub"]),
-            tenant_id=uuid.UUID(payload["tid"]),
-            roles=tuple(str(r) for r in payload.get("roles", [])),
+            user_id=uuid.UUID(sub),
+            tenant_id=uuid.UUID(tid),
+            roles=tuple(str(r) for r in roles),
             expires_at=int(payload["exp"]),
         )
     except (ValueError, TypeError) as exc:

@@ -1,0 +1,495 @@
+"""Bad tokens are refused cleanly (never a 500), sessions end when they should, sign-in is
+throttled, and the operation limits (depth, aliases, tokens, cost, page size) hold."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from typing import Any
+
+import jwt
+import pytest
+
+from app.demo import DEMO_PASSWORD
+from app.settings import get_settings
+from tests.support import LOGIN, gql
+
+ORGS = "{ organizations { totalCount } }"
+
+REFRESH = """mutation Refresh($refreshToken: String!) {
+  refreshToken(refreshToken: $refreshToken) {
+    accessToken refreshToken user { email } errors { field code message }
+  }
+}"""
+
+LOGOUT = """mutation Logout($refreshToken: String!) {
+  logout(refreshToken: $refreshToken) { ok errors { code message } }
+}"""
+
+
+def _b64(data: dict[str, Any]) -> str:
+    raw = json.dumps(data, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _claims(**overrides: Any) -> dict[str, Any]:
+    settings = get_settings()
+    now = int(time.time())
+    claims = {
+        "iss": settings.jwt_issuer,
+        "sub": str(uuid.uuid4()),
+        "tid": str(uuid.uuid4()),
+        "roles": ["owner"],
+        "typ": "access",
+        "iat": now,
+        "exp": now + 600,
+        "jti": "t",
+    }
+    claims.update(overrides)
+    return claims
+
+
+async def _claims_for(tenant, role: str = "owner") -> dict[str, Any]:
+    """The real claims of a signed-in user, to re-sign with changes."""
+    token = await tenant.token(role)
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+def _sign(claims: dict[str, Any], secret: str | None = None, algorithm: str = "HS256") -> str:
+    return jwt.encode(claims, secret or get_settings().jwt_secret, algorithm=algorithm)
+
+
+async def _as(client, token: str | None, query: str = ORGS) -> dict[str, Any]:
+    # Bytes, so a token that is not ASCII reaches the server as sent.
+    headers = {"authorization": f"Bearer {token}".encode()} if token is not None else {}
+    response = await client.post("/graphql", json={"query": query}, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _assert_unauthenticated(result: dict[str, Any]) -> str:
+    assert result["data"] is None, result
+    (error,) = result["errors"]
+    assert error["extensions"]["code"] == "UNAUTHENTICATED", error
+    assert error["path"] == ["organizations"]
+    return error["message"]
+
+
+async def _login(tenant, role: str, password: str = DEMO_PASSWORD, slug: str | None = None, email=None):
+    result = await gql(
+        tenant.client,
+        LOGIN,
+        {"email": email or tenant.email(role), "password": password, "tenant": slug or tenant.slug},
+    )
+    assert "errors" not in result, result
+    return result["data"]["login"]
+
+
+async def _refresh(client, token: str) -> dict[str, Any]:
+    result = await gql(client, REFRESH, {"refreshToken": token})
+    assert "errors" not in result, result
+    return result["data"]["refreshToken"]
+
+
+def _codes(payload: dict[str, Any]) -> list[str]:
+    return [e["code"] for e in payload["errors"]]
+
+
+# --- bad access tokens ----------------------------------------------------------------
+
+
+async def test_a_good_token_works(tenant_a, client):
+    token = await tenant_a.token("owner")
+    result = await _as(client, token)
+    assert result == {"data": {"organizations": {"totalCount": 3}}}
+
+
+async def test_no_authorization_header(client):
+    message = _assert_unauthenticated(await _as(client, None))
+    assert "Authorization" in message
+
+
+async def test_expired_token(tenant_a, client):
+    now = int(time.time())
+    claims = await _claims_for(tenant_a)
+    claims.update(iat=now - 3600, exp=now - 60)
+    message = _assert_unauthenticated(await _as(client, _sign(claims)))
+    assert "expired" in message.lower()
+
+
+async def test_token_signed_with_another_key(tenant_a, client):
+    claims = await _claims_for(tenant_a)
+    forged = _sign(claims, secret="not-the-server-secret-" + "x" * 32)
+    _assert_unauthenticated(await _as(client, forged))
+
+
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
+async def test_token_signed_with_another_algorithm(tenant_a, client):
+    claims = await _claims_for(tenant_a)
+    forged = _sign(claims, algorithm="HS512")
+    _assert_unauthenticated(await _as(client, forged))
+
+
+async def test_alg_none_token(tenant_a, client):
+    claims = await _claims_for(tenant_a)
+    unsigned = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
+    _assert_unauthenticated(await _as(client, unsigned))
+
+
+async def test_alg_none_token_with_signature_segment_stripped(tenant_a, client):
+    claims = await _claims_for(tenant_a)
+    unsigned = f"{_b64({'alg': 'none'})}.{_b64(claims)}"
+    _assert_unauthenticated(await _as(client, unsigned))
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "garbage",
+        "a.b.c",
+        "....",
+        "Bearer",
+        "x" * 5000,
+        "\u00e9\u00e9\u00e9.\u00e9.\u00e9",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0",
+    ],
+)
+async def test_garbage_tokens(client, token):
+    _assert_unauthenticated(await _as(client, token))
+
+
+async def test_non_bearer_scheme(tenant_a, client):
+    token = await tenant_a.token("owner")
+    response = await client.post(
+        "/graphql", json={"query": ORGS}, headers={"authorization": f"Basic {token}"}
+    )
+    assert response.status_code == 200
+    _assert_unauthenticated(response.json())
+
+
+async def test_valid_signature_but_not_an_access_token(tenant_a, client):
+    claims = await _claims_for(tenant_a)
+    for typ in ("refresh", "id", None):
+        forged = dict(claims, typ=typ) if typ else {k: v for k, v in claims.items() if k != "typ"}
+        _assert_unauthenticated(await _as(client, _sign(forged)))
+
+
+async def test_valid_signature_but_wrong_issuer(tenant_a, client):
+    claims = await _claims_for(tenant_a)
+    _assert_unauthenticated(await _as(client, _sign(dict(claims, iss="someone-else"))))
+
+
+@pytest.mark.parametrize("missing", ["exp", "iat", "sub", "tid", "iss"])
+async def test_valid_signature_but_missing_claim(tenant_a, client, missing):
+    claims = await _claims_for(tenant_a)
+    del claims[missing]
+    _assert_unauthenticated(await _as(client, _sign(claims)))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"sub": "not-a-uuid"},
+        {"tid": "not-a-uuid"},
+        {"tid": None},
+        {"sub": ["x"]},
+        {"exp": "soon"},
+        {"iat": "earlier"},
+        {"roles": 5},
+        pytest.param({"tid": 12}, id="tid-int"),
+        pytest.param({"tid": {"a": 1}}, id="tid-object"),
+    ],
+)
+async def test_valid_signature_but_malformed_claims(client, changes):
+    _assert_unauthenticated(await _as(client, _sign(_claims(**changes))))
+
+
+async def test_valid_signature_for_unknown_user(client):
+    """A well-formed token naming no user (e.g. a deleted one) is refused, not a 500."""
+    message = _assert_unauthenticated(await _as(client, _sign(_claims())))
+    assert "deactivated" in message or "no longer exists" in message
+
+
+async def test_token_for_another_tenant_sees_nothing_of_it(tenant_a, tenant_b, client):
+    """Swapping the tenant claim (with a valid signature) finds no such user there."""
+    claims = await _claims_for(tenant_a)
+    claims["tid"] = str(tenant_b.id)
+    _assert_unauthenticated(await _as(client, _sign(claims)))
+
+
+async def test_refresh_token_used_as_access_token(tenant_a, client):
+    session = await _login(tenant_a, "manager")
+    _assert_unauthenticated(await _as(client, session["refreshToken"]))
+
+
+async def test_deactivated_user_token_stops_working(tenant_a, client):
+    viewer = await _login(tenant_a, "viewer")
+    assert viewer["errors"] == []
+    assert (await _as(client, viewer["accessToken"]))["data"]["organizations"]["totalCount"] == 3
+
+    found = await tenant_a.query('{ users(filter: { search: "viewer" }) { nodes { id email } } }')
+    (node,) = found["users"]["nodes"]
+    assert node["email"] == tenant_a.email("viewer")
+    result = await tenant_a.query(
+        "mutation ($id: ID!) { deactivateUser(id: $id) { user { isActive } errors { code } } }",
+        {"id": node["id"]},
+    )
+    assert result["deactivateUser"] == {"user": {"isActive": False}, "errors": []}
+
+    # The access token is still unexpired and correctly signed, but refused now.
+    message = _assert_unauthenticated(await _as(client, viewer["accessToken"]))
+    assert "deactivated" in message
+    # The refresh token was revoked with it.
+    refreshed = await _refresh(client, viewer["refreshToken"])
+    assert _codes(refreshed) == ["INVALID_TOKEN"] and refreshed["accessToken"] is None
+    # And signing in again fails like any bad credentials.
+    again = await _login(tenant_a, "viewer")
+    assert _codes(again) == ["INVALID_CREDENTIALS"] and again["accessToken"] is None
+
+
+# --- refresh tokens -------------------------------------------------------------------
+
+
+async def test_refresh_rotation_and_reuse_detection(tenant_a, client):
+    first = await _login(tenant_a, "manager")
+    assert first["errors"] == []
+
+    second = await _refresh(client, first["refreshToken"])
+    assert second["errors"] == []
+    assert second["user"]["email"] == tenant_a.email("manager")
+    assert second["refreshToken"] != first["refreshToken"]
+    assert (await _as(client, second["accessToken"]))["data"]["organizations"]["totalCount"] == 3
+
+    third = await _refresh(client, second["refreshToken"])
+    assert third["errors"] == []
+
+    # The rotated-out token is presented again: refused ...
+    reused = await _refresh(client, first["refreshToken"])
+    assert reused["accessToken"] is None and reused["refreshToken"] is None
+    assert _codes(reused) == ["INVALID_TOKEN"]
+    # ... and the whole family is revoked, including the newest token.
+    newest = await _refresh(client, third["refreshToken"])
+    assert _codes(newest) == ["INVALID_TOKEN"] and newest["accessToken"] is None
+
+    # Another session of the same user (another family) is unaffected.
+    other = await _login(tenant_a, "manager")
+    assert (await _refresh(client, other["refreshToken"]))["errors"] == []
+
+
+async def test_refresh_with_malformed_tokens(client):
+    for token in ["", "garbage", "nothex.secret", f"{uuid.uuid4().hex}.", "x" * 500]:
+        payload = await _refresh(client, token)
+        assert _codes(payload) == ["INVALID_TOKEN"], (token, payload)
+
+
+async def test_refresh_with_unknown_token_of_a_real_tenant(tenant_a, client):
+    payload = await _refresh(client, f"{tenant_a.id.hex}.not-a-real-secret")
+    assert _codes(payload) == ["INVALID_TOKEN"]
+
+
+async def test_refresh_token_of_one_tenant_relabelled_for_another(tenant_a, tenant_b, client):
+    session = await _login(tenant_a, "manager")
+    secret = session["refreshToken"].partition(".")[2]
+    payload = await _refresh(client, f"{tenant_b.id.hex}.{secret}")
+    assert _codes(payload) == ["INVALID_TOKEN"]
+
+
+async def test_logout_revokes_the_family(tenant_a, client):
+    session = await _login(tenant_a, "manager")
+    rotated = await _refresh(client, session["refreshToken"])
+    assert rotated["errors"] == []
+
+    result = await gql(client, LOGOUT, {"refreshToken": rotated["refreshToken"]})
+    assert result["data"]["logout"] == {"ok": True, "errors": []}
+
+    after = await _refresh(client, rotated["refreshToken"])
+    assert _codes(after) == ["INVALID_TOKEN"]
+
+    unknown = await gql(client, LOGOUT, {"refreshToken": f"{tenant_a.id.hex}.unknown"})
+    assert unknown["data"]["logout"]["ok"] is False
+    assert [e["code"] for e in unknown["data"]["logout"]["errors"]] == ["INVALID_TOKEN"]
+
+    malformed = await gql(client, LOGOUT, {"refreshToken": "garbage"})
+    assert malformed["data"]["logout"]["ok"] is False
+
+
+# --- sign-in --------------------------------------------------------------------------
+
+
+async def test_login_lockout_after_repeated_failures(tenant_a):
+    settings = get_settings()
+    assert settings.login_max_failures == 5
+    for _ in range(settings.login_max_failures):
+        failed = await _login(tenant_a, "sales_rep", password="wrong password")
+        assert _codes(failed) == ["INVALID_CREDENTIALS"]
+        assert failed["accessToken"] is None
+    locked = await _login(tenant_a, "sales_rep")
+    assert _codes(locked) == ["ACCOUNT_LOCKED"]
+    assert locked["accessToken"] is None and locked["refreshToken"] is None
+    # Another user of the same tenant is not affected.
+    assert (await _login(tenant_a, "provider"))["errors"] == []
+
+
+async def test_failures_below_the_limit_reset_on_success(tenant_a):
+    for _ in range(get_settings().login_max_failures - 1):
+        assert _codes(await _login(tenant_a, "provider", password="nope")) == ["INVALID_CREDENTIALS"]
+    assert (await _login(tenant_a, "provider"))["errors"] == []
+    for _ in range(get_settings().login_max_failures - 1):
+        assert _codes(await _login(tenant_a, "provider", password="nope")) == ["INVALID_CREDENTIALS"]
+    assert (await _login(tenant_a, "provider"))["errors"] == []
+
+
+async def test_unknown_tenant_and_unknown_email_look_the_same(tenant_a):
+    wrong_password = await _login(tenant_a, "owner", password="wrong password")
+    wrong_tenant = await _login(tenant_a, "owner", slug=f"nope-{uuid.uuid4().hex[:8]}")
+    wrong_email = await _login(tenant_a, "owner", email=f"nobody@{tenant_a.slug}.test")
+    other_tenant_email = await _login(tenant_a, "owner", email="owner@elsewhere.test")
+    payloads = [wrong_password, wrong_tenant, wrong_email, other_tenant_email]
+    errors = [p["errors"] for p in payloads]
+    assert errors[0] == [
+        {"field": None, "code": "INVALID_CREDENTIALS", "message": "Invalid email, password or tenant"}
+    ]
+    assert all(e == errors[0] for e in errors), errors
+    assert all(p["accessToken"] is None and p["user"] is None for p in payloads)
+
+
+async def test_oversized_login_input_is_refused_cleanly(tenant_a):
+    payload = await _login(tenant_a, "owner", password="x" * 5000)
+    assert _codes(payload) == ["INVALID_CREDENTIALS"]
+    payload = await _login(tenant_a, "owner", email="a" * 300 + "@x.test")
+    assert _codes(payload) == ["INVALID_CREDENTIALS"]
+
+
+# --- operation limits -----------------------------------------------------------------
+
+
+def _deep_query(levels: int) -> str:
+    inner = "id"
+    for _ in range(levels):
+        inner = f"organization {{ facilities(first: 1) {{ nodes {{ {inner} }} }} }}"
+    return f"{{ facilities(first: 1) {{ nodes {{ {inner} }} }} }}"
+
+
+async def _limited(tenant, query: str) -> dict[str, Any]:
+    """Run as the owner over application/json: limits answer 200 with errors, no data."""
+    result = await tenant.raw(query)
+    assert result.get("errors"), result
+    assert result.get("data") is None
+    for error in result["errors"]:
+        assert error.get("extensions", {}).get("code") != "INTERNAL_SERVER_ERROR", error
+    return result
+
+
+async def test_a_query_at_the_depth_limit_runs(tenant_a):
+    # depth: facilities(1) nodes(2) + 3 per level + id
+    levels = (get_settings().max_query_depth - 3) // 3
+    data = await tenant_a.query(_deep_query(levels))
+    assert data["facilities"]["nodes"]
+
+
+async def test_depth_limit(tenant_a):
+    levels = get_settings().max_query_depth // 3 + 1
+    result = await _limited(tenant_a, _deep_query(levels))
+    assert "depth" in result["errors"][0]["message"]
+
+
+async def test_depth_limit_through_fragments(tenant_a):
+    settings = get_settings()
+    query = (
+        "fragment F on Facility { organization { facilities(first: 1) { nodes { ...G } } } }\n"
+        "fragment G on Facility { organization { facilities(first: 1) { nodes { ...H } } } }\n"
+        "fragment H on Facility { organization { facilities(first: 1) { nodes { ...I } } } }\n"
+        "fragment I on Facility { organization { facilities(first: 1) { nodes { ...J } } } }\n"
+        "fragment J on Facility { organization { facilities(first: 1) { nodes { id } } } }\n"
+        "{ facilities(first: 1) { nodes { ...F } } }"
+    )
+    assert settings.max_query_depth < 2 + 5 * 3
+    result = await _limited(tenant_a, query)
+    assert "depth" in result["errors"][0]["message"]
+
+
+async def test_alias_limit(tenant_a):
+    settings = get_settings()
+    ok = " ".join(f"a{i}: __typename" for i in range(settings.max_aliases))
+    assert await tenant_a.query(f"{{ {ok} }}")
+    too_many = " ".join(f"a{i}: __typename" for i in range(settings.max_aliases + 1))
+    result = await _limited(tenant_a, f"{{ {too_many} }}")
+    assert "alias" in result["errors"][0]["message"].lower()
+
+
+async def test_token_limit(tenant_a):
+    settings = get_settings()
+    query = "{ " + "__typename " * (settings.max_tokens + 10) + "}"
+    result = await _limited(tenant_a, query)
+    assert "token" in result["errors"][0]["message"].lower()
+
+
+async def test_token_limit_is_checked_unauthenticated_too(client):
+    query = "{ " + "__typename " * (get_settings().max_tokens + 10) + "}"
+    result = await _as(client, None, query)
+    assert result.get("data") is None and "token" in result["errors"][0]["message"].lower()
+
+
+async def test_cost_limit(tenant_a):
+    query = (
+        "{ organizations(first: 100) { nodes { facilities(first: 100) { nodes {"
+        " patients(first: 100) { nodes { id } } } } } } }"
+    )
+    result = await _limited(tenant_a, query)
+    (error,) = result["errors"]
+    assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert str(get_settings().max_query_cost) in error["message"]
+
+
+async def test_cost_limit_assumes_the_maximum_for_variable_page_sizes(tenant_a, client):
+    query = (
+        "query ($n: Int) { organizations(first: $n) { nodes { facilities(first: $n) { nodes {"
+        " patients(first: $n) { nodes { id } } } } } } }"
+    )
+    token = await tenant_a.token("owner")
+    result = await gql(client, query, {"n": 1}, {"authorization": f"Bearer {token}"})
+    assert result["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+
+
+async def test_cost_limit_counts_fragments(tenant_a):
+    query = (
+        "fragment P on Facility { patients(first: 100) { nodes { id } } }\n"
+        "fragment F on Organization { facilities(first: 100) { nodes { ...P } } }\n"
+        "{ organizations(first: 100) { nodes { ...F } } }"
+    )
+    result = await _limited(tenant_a, query)
+    assert result["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+
+
+async def test_page_size_above_maximum(tenant_a):
+    maximum = get_settings().max_page_size
+    result = await tenant_a.raw(f"{{ organizations(first: {maximum + 1}) {{ totalCount }} }}")
+    assert result["data"] is None
+    (error,) = result["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert str(maximum) in error["message"] and "`first`" in error["message"]
+
+
+async def test_negative_page_size(tenant_a):
+    result = await tenant_a.raw("{ organizations(last: -1) { totalCount } }")
+    assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_nested_page_size_above_maximum(tenant_a):
+    maximum = get_settings().max_page_size
+    result = await tenant_a.raw(
+        f"{{ organizations(first: 1) {{ nodes {{ facilities(first: {maximum + 1}) {{ totalCount }} }} }} }}"
+    )
+    assert result["errors"], result
+    assert str(maximum) in result["errors"][0]["message"]
+    assert result["errors"][0]["extensions"]["code"] != "INTERNAL_SERVER_ERROR"
+
+
+async def test_first_and_last_together(tenant_a):
+    result = await tenant_a.raw("{ organizations(first: 2, last: 2) { totalCount } }")
+    assert result["data"] is None
+    (error,) = result["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "first" in error["message"] and "last" in error["message"]
