@@ -108,6 +108,27 @@ class RequestContext:
         self._principal_loader = principal_loader
         self._principal: Principal | None = None
 
+    def fork(self) -> RequestContext:
+        """A fresh context for the same caller: its own transaction, loaders and PHI log.
+
+        A websocket connection has one context for all its operations; each event a
+        subscription delivers is read in a fork, so it re-checks the caller and never
+        shares a transaction with another operation.
+        """
+        return RequestContext(
+            settings=self.settings,
+            engine=self.engine,
+            cipher=self.cipher,
+            principal_loader=self._principal_loader,
+            request_id=self.request_id,
+            request=self.request,
+            claims=self.claims,
+            auth_error=self.auth_error,
+            access_reason=self.access_reason,
+            client_ip=self.client_ip,
+            user_agent=self.user_agent,
+        )
+
     async def principal(self) -> Principal:
         """The authenticated principal; raises a clear authentication error otherwise."""
         if self._principal is None:

@@ -110,17 +110,19 @@ class UnitOfWork:
             yield conn
 
     async def finish(self, commit: bool = True) -> None:
-        conn, self._conn = self._conn, None
-        if conn is None:
-            return
-        try:
-            if conn.in_transaction():
-                if commit:
-                    await conn.commit()
-                else:
-                    await conn.rollback()
-        finally:
-            await conn.close()
+        """End the transaction and return the connection; a later `use()` starts afresh."""
+        async with self._lock:
+            conn, self._conn = self._conn, None
+            if conn is None:
+                return
+            try:
+                if conn.in_transaction():
+                    if commit:
+                        await conn.commit()
+                    else:
+                        await conn.rollback()
+            finally:
+                await conn.close()
 
 
 @asynccontextmanager

@@ -168,7 +168,13 @@ async def seed_tenant_data(
         )
     for i in range(12):
         await _put(conn, m.patients, [_patient(cipher, tenant_id, slug, i, facility_ids)])
-    roles = {r.key: r.id for r in (await conn.execute(sa.select(m.roles.c.key, m.roles.c.id))).all()}
+    # Filter by tenant explicitly: the owner may be a superuser, whom row-level security ignores.
+    roles = {
+        r.key: r.id
+        for r in await conn.execute(
+            sa.select(m.roles.c.key, m.roles.c.id).where(m.roles.c.tenant_id == tenant_id)
+        )
+    }
     logins = []
     password_hash = hash_password(DEMO_PASSWORD)  # one hash (argon2 is slow on purpose)
     for role_key in BASELINE_ROLES:

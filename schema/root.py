@@ -55,10 +55,16 @@ class Subscription:
         extensions=authenticated(), description="A tick every few seconds while the session is valid."
     )
     async def heartbeat(self, info: Info, interval_seconds: int = 15) -> AsyncGenerator[Heartbeat, None]:
+        """Each tick re-checks the caller in a transaction of its own, so a user deactivated
+        since subscribing stops receiving at the next tick."""
         interval = min(max(interval_seconds, 1), 60)
-        principal = await info.context.principal()
-        await info.context.uow.finish()
+        await info.context.uow.finish()  # the permission check's transaction is done
         for _ in range(10_000):
+            tick = info.context.fork()
+            try:
+                principal = await tick.principal()
+            finally:
+                await tick.uow.finish()
             yield Heartbeat(at=dt.datetime.now(dt.UTC), user_id=strawberry.ID(str(principal.user_id)))
             await asyncio.sleep(interval)
 

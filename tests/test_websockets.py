@@ -275,6 +275,30 @@ async def test_transport_ws_deactivated_user_gets_an_error(server, tenant_a):
         assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED", errors
 
 
+async def test_transport_ws_running_subscription_stops_when_user_is_deactivated(server, tenant_a):
+    """Each tick re-checks the caller: deactivation ends a subscription already running."""
+    viewer_token = await tenant_a.token("viewer")
+    found = await tenant_a.query('{ users(filter: { search: "viewer" }) { nodes { id } } }')
+    (node,) = found["users"]["nodes"]
+    async with await _open(server, TRANSPORT_WS) as ws:
+        await send(ws, {"type": "connection_init", "payload": _auth(viewer_token)})
+        assert (await receive(ws))["type"] == "connection_ack"
+        await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": HEARTBEAT}})
+        assert (await receive(ws))["type"] == "next"
+        await tenant_a.query(
+            "mutation ($id: ID!) { deactivateUser(id: $id) { errors { code } } }", {"id": node["id"]}
+        )
+        codes = []
+        for _ in range(3):
+            message = await receive(ws, within=5)
+            if message["type"] == "next" and "errors" not in message["payload"]:
+                continue  # a tick already in flight
+            errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+            codes = [e["extensions"]["code"] for e in errors]
+            break
+        assert codes == ["UNAUTHENTICATED"]
+
+
 async def _api_connections_in_transaction(owner_engine) -> int:  # type: ignore[no-untyped-def]
     import sqlalchemy as sa
 
