@@ -24,7 +24,9 @@ async def test_seed_demo_twice_changes_nothing(owner_engine, cipher):
         await seed_demo(owner_engine, cipher)
     assert await _counts(owner_engine) == first
     async with owner_engine.connect() as conn:
-        crossed = await conn.scalar(sa.text(
-            "SELECT count(*) FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE r.tenant_id <> ur.tenant_id"
-        ))
+        crossed = await conn.scalar(
+            sa.text(
+                "SELECT count(*) FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE r.tenant_id <> ur.tenant_id"
+            )
+        )
     assert crossed == 0
