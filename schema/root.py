@@ -89,7 +89,13 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     tenancy.register_nodes()
     query = merge_types("Query", (NodeQuery, *queries))
     mutation = merge_types("Mutation", tuple(mutations))
-    rules = [QueryCostRule]
+    # The validation rules are built once: the validation cache is keyed by the rule
+    # classes, and Strawberry's limiters make a new class per instance.
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        QueryCostRule,
+    ]
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     return MedgraphSchema(
@@ -103,8 +109,6 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             RequestLifecycle,
             lambda: ParserCache(maxsize=1000),
             lambda: ValidationCache(maxsize=1000),
-            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             lambda: AddValidationRules(rules),
             RejectNulCharacters,
