@@ -16,9 +16,10 @@ def schema_parts() -> tuple[list[type], list[type]]:
     from modules.tenancy.auth_mutations import AuthMutation
     from modules.tenancy.mutations import TenancyMutation
     from modules.tenancy.people_mutations import PeopleMutation
+    from modules.tenancy.provider_mutations import ProviderMutation
     from modules.tenancy.schema import TenancyQuery
 
-    return [TenancyQuery], [AuthMutation, TenancyMutation, PeopleMutation]
+    return [TenancyQuery], [AuthMutation, TenancyMutation, PeopleMutation, ProviderMutation]
 
 
 def register_nodes() -> None:

@@ -1,0 +1,410 @@
+"""Mutations of providers, addresses, provider assignments and the tenant: happy paths with
+their audit rows, and bad input and duplicates answered with typed errors that change nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from app.demo import npi_for
+from schema.relay import to_global_id
+from tests.tenancy.provider_ops import (
+    ASSIGN,
+    ASSIGNMENT,
+    CREATE_ADDRESS,
+    CREATE_PROVIDER,
+    DEACTIVATE_ADDRESS,
+    DEACTIVATE_PROVIDER,
+    END_ASSIGNMENT,
+    NODE_PROVIDER,
+    UPDATE_ADDRESS,
+    UPDATE_ASSIGNMENT,
+    UPDATE_PROVIDER,
+    UPDATE_TENANT,
+    address_input,
+    audit_actions,
+    codes,
+    provider_input,
+    seeded,
+    state,
+)
+
+# Happy paths
+
+
+async def test_provider_lifecycle_is_audited(tenant_a):
+    ids = await seeded(tenant_a)
+    seed = f"provider-{uuid.uuid4()}"
+    created = await tenant_a.query(
+        CREATE_PROVIDER,
+        {
+            "input": provider_input(
+                seed,
+                firstName="  Rosa ",
+                middleName="M",
+                suffix="Jr",
+                taxonomyCode="207Q00000X",
+                contactEmail="rosa@clinic.test",
+                contactPhone="+1 555 0101",
+                userId=ids["user"],
+            )
+        },
+    )
+    payload = created["createProvider"]
+    assert payload["errors"] == []
+    provider = payload["provider"]
+    assert provider["firstName"] == "Rosa" and provider["npi"] == npi_for(seed)
+    assert provider["status"] == "PENDING_VERIFICATION" and provider["taxonomyCode"] == "207Q00000X"
+    assert provider["user"] == {"id": ids["user"]}
+
+    updated = await tenant_a.query(
+        UPDATE_PROVIDER,
+        {"id": provider["id"], "input": {"credentials": "MD", "status": "ACTIVE", "userId": None}},
+    )
+    assert updated["updateProvider"]["errors"] == []
+    assert updated["updateProvider"]["provider"]["credentials"] == "MD"
+    assert updated["updateProvider"]["provider"]["status"] == "ACTIVE"
+    assert updated["updateProvider"]["provider"]["user"] is None
+
+    assigned = await tenant_a.query(
+        ASSIGN, {"input": {"facilityId": ids["facility"], "providerId": provider["id"]}}
+    )
+    assignment = assigned["assignProvider"]["providerAssignment"]
+    deactivated = await tenant_a.query(DEACTIVATE_PROVIDER, {"id": provider["id"]})
+    assert deactivated["deactivateProvider"]["provider"]["status"] == "INACTIVE"
+    assert deactivated["deactivateProvider"]["provider"]["deactivatedAt"] is not None
+    again = await tenant_a.query(DEACTIVATE_PROVIDER, {"id": provider["id"]})
+    assert again["deactivateProvider"]["provider"] == deactivated["deactivateProvider"]["provider"]
+
+    ended = await tenant_a.query(
+        f"query($id: ID!) {{ node(id: $id) {{ ... on ProviderAssignment {{ {ASSIGNMENT} }} }} }}",
+        {"id": assignment["id"]},
+    )
+    assert ended["node"]["status"] == "INACTIVE" and ended["node"]["endDate"] is not None
+    listed = await tenant_a.query(
+        "query($npi: String!) { providers(filter: {npi: $npi}) { totalCount } }", {"npi": npi_for(seed)}
+    )
+    assert listed["providers"]["totalCount"] == 0
+    assert await audit_actions(tenant_a, "Provider", provider["id"]) == [
+        "provider.create",
+        "provider.update",
+        "provider.deactivate",
+    ]
+    audit = await tenant_a.query('{ auditLog(filter: {entityType: "Provider"}) { nodes { action } } }')
+    assert {"action": "provider.create"} in audit["auditLog"]["nodes"]
+    assert await audit_actions(tenant_a, "ProviderAssignment", assignment["id"]) == [
+        "providerassignment.create",
+        "providerassignment.end",
+    ]
+
+
+@pytest.mark.parametrize("owner", ["org", "facility", "provider"])
+async def test_address_lifecycle_is_audited(tenant_a, owner):
+    ids = await seeded(tenant_a)
+    created = await tenant_a.query(
+        CREATE_ADDRESS,
+        {
+            "input": {
+                "ownerId": ids[owner],
+                "addressType": "BILLING",
+                "street1": " 1 Elm St ",
+                "city": "Portland",
+                "stateProvince": "OR",
+                "postalCode": "97201",
+            }
+        },
+    )
+    payload = created["createAddress"]
+    assert payload["errors"] == []
+    address = payload["address"]
+    assert address["ownerType"] == {"org": "organization"}.get(owner, owner)
+    assert address["street1"] == "1 Elm St" and address["countryCode"] == "USA"
+    assert address["addressType"] == "BILLING" and address["isPrimary"] is False
+
+    updated = await tenant_a.query(
+        UPDATE_ADDRESS,
+        {"id": address["id"], "input": {"street2": "Suite 4", "countryCode": "CA", "isPrimary": True}},
+    )
+    assert updated["updateAddress"]["errors"] == []
+    assert updated["updateAddress"]["address"]["street2"] == "Suite 4"
+    assert updated["updateAddress"]["address"]["countryCode"] == "CA"
+    assert updated["updateAddress"]["address"]["isPrimary"] is True
+
+    deactivated = await tenant_a.query(DEACTIVATE_ADDRESS, {"id": address["id"]})
+    assert deactivated["deactivateAddress"]["address"]["deactivatedAt"] is not None
+    assert await audit_actions(tenant_a, "Address", address["id"]) == [
+        "address.create",
+        "address.update",
+        "address.deactivate",
+    ]
+
+
+async def test_assignment_lifecycle_is_audited(tenant_a):
+    ids = await seeded(tenant_a)
+    created = await tenant_a.query(
+        ASSIGN,
+        {"input": {"facilityId": ids["other_facility"], "providerId": ids["provider"], "canOrder": False}},
+    )
+    payload = created["assignProvider"]
+    assert payload["errors"] == []
+    assignment = payload["providerAssignment"]
+    assert assignment["provider"] == {"id": ids["provider"]}
+    assert assignment["facility"] == {"id": ids["other_facility"]}
+    assert assignment["status"] == "ACTIVE" and assignment["canOrder"] is False
+    assert assignment["isPrimaryLocation"] is False
+    assert assignment["startDate"] == dt.datetime.now(dt.UTC).date().isoformat()
+    assert assignment["endDate"] is None
+
+    updated = await tenant_a.query(
+        UPDATE_ASSIGNMENT,
+        {
+            "id": assignment["id"],
+            "input": {"startDate": "2026-01-01", "endDate": "2026-12-31", "isPrimaryLocation": True},
+        },
+    )
+    assert updated["updateProviderAssignment"]["errors"] == []
+    changed = updated["updateProviderAssignment"]["providerAssignment"]
+    assert (changed["startDate"], changed["endDate"], changed["isPrimaryLocation"]) == (
+        "2026-01-01",
+        "2026-12-31",
+        True,
+    )
+
+    ended = await tenant_a.query(END_ASSIGNMENT, {"id": assignment["id"]})
+    assert ended["endProviderAssignment"]["providerAssignment"]["status"] == "INACTIVE"
+    assert ended["endProviderAssignment"]["providerAssignment"]["endDate"] == "2026-12-31"
+    ended_seeded = await tenant_a.query(END_ASSIGNMENT, {"id": ids["assignment"]})
+    assert ended_seeded["endProviderAssignment"]["providerAssignment"]["endDate"] is not None
+    assert await audit_actions(tenant_a, "ProviderAssignment", assignment["id"]) == [
+        "providerassignment.create",
+        "providerassignment.update",
+        "providerassignment.end",
+    ]
+
+
+async def test_update_tenant_is_audited(tenant_a):
+    result = await tenant_a.query(
+        UPDATE_TENANT,
+        {
+            "input": {
+                "name": " Renamed Health ",
+                "settings": {"locale": "en-US"},
+                "features": {"pharmacy": True},
+            }
+        },
+    )
+    payload = result["updateTenant"]
+    assert payload["errors"] == []
+    assert payload["tenant"]["name"] == "Renamed Health"
+    assert payload["tenant"]["settings"] == {"locale": "en-US"}
+    assert payload["tenant"]["features"] == {"pharmacy": True}
+    me = await tenant_a.query("{ me { tenant { id name features } } }")
+    assert me["me"]["tenant"] == {
+        "id": payload["tenant"]["id"],
+        "name": "Renamed Health",
+        "features": {"pharmacy": True},
+    }
+    assert await audit_actions(tenant_a, "Tenant", payload["tenant"]["id"]) == ["tenant.update"]
+
+
+# Bad input: typed errors, nothing changed
+
+Case = tuple[str, Callable[[dict[str, Any]], dict[str, Any]], set[tuple[str, str]]]
+CASES: list[Case] = [
+    (
+        CREATE_PROVIDER,
+        lambda ids: {"firstName": "A"},
+        {("input.lastName", "REQUIRED"), ("input.credentials", "REQUIRED"), ("input.npi", "REQUIRED")},
+    ),
+    (
+        CREATE_PROVIDER,
+        lambda ids: provider_input("x", firstName=" ", lastName="x" * 101, status=None),
+        {("input.firstName", "REQUIRED"), ("input.lastName", "TOO_LONG"), ("input.status", "REQUIRED")},
+    ),
+    (
+        CREATE_PROVIDER,
+        lambda ids: provider_input("x", npi="1234567890", taxonomyCode="nope", contactEmail="bad"),
+        {("input.npi", "INVALID"), ("input.taxonomyCode", "INVALID"), ("input.contactEmail", "INVALID")},
+    ),
+    (
+        CREATE_PROVIDER,
+        lambda ids: provider_input("x", contactPhone="call me"),
+        {("input.contactPhone", "INVALID")},
+    ),
+    (
+        CREATE_PROVIDER,
+        lambda ids: provider_input("x", userId=to_global_id("User", uuid.uuid4())),
+        {("input.userId", "NOT_FOUND")},
+    ),
+    (CREATE_PROVIDER, lambda ids: provider_input("x", userId="garbage"), {("input.userId", "NOT_FOUND")}),
+    (
+        CREATE_PROVIDER,
+        lambda ids: provider_input("x", userId=ids["provider"]),
+        {("input.userId", "NOT_FOUND")},
+    ),
+    (
+        CREATE_PROVIDER,
+        lambda ids: provider_input("x", npi=ids["provider_npi"]),
+        {("input.npi", "DUPLICATE")},
+    ),
+    (
+        CREATE_ADDRESS,
+        lambda ids: {"ownerId": ids["facility"]},
+        {
+            ("input.addressType", "REQUIRED"),
+            ("input.street1", "REQUIRED"),
+            ("input.city", "REQUIRED"),
+            ("input.stateProvince", "REQUIRED"),
+            ("input.postalCode", "REQUIRED"),
+        },
+    ),
+    (
+        CREATE_ADDRESS,
+        lambda ids: {
+            "ownerId": ids["facility"],
+            "addressType": "SHIPPING",
+            "street1": "1 A St",
+            "city": "B",
+            "stateProvince": "C",
+            "postalCode": "!!",
+            "countryCode": "usa",
+        },
+        {("input.postalCode", "INVALID"), ("input.countryCode", "INVALID")},
+    ),
+    (
+        CREATE_ADDRESS,
+        lambda ids: {k: v for k, v in address_input("").items() if k != "ownerId"},
+        {("input.ownerId", "REQUIRED")},
+    ),
+    (CREATE_ADDRESS, lambda ids: address_input("garbage"), {("input.ownerId", "NOT_FOUND")}),
+    (
+        CREATE_ADDRESS,
+        lambda ids: address_input(to_global_id("Facility", uuid.uuid4())),
+        {("input.ownerId", "NOT_FOUND")},
+    ),
+    (
+        CREATE_ADDRESS,
+        lambda ids: address_input(to_global_id("Provider", uuid.uuid4())),
+        {("input.ownerId", "NOT_FOUND")},
+    ),
+    (CREATE_ADDRESS, lambda ids: address_input(ids["user"]), {("input.ownerId", "NOT_FOUND")}),
+    (
+        ASSIGN,
+        lambda ids: {
+            "facilityId": ids["other_facility"],
+            "providerId": ids["provider"],
+            "startDate": "2026-05-02",
+            "endDate": "2026-05-01",
+        },
+        {("input.endDate", "INVALID")},
+    ),
+    (ASSIGN, lambda ids: {}, {("input.facilityId", "REQUIRED"), ("input.providerId", "REQUIRED")}),
+    (
+        ASSIGN,
+        lambda ids: {"facilityId": "garbage", "providerId": to_global_id("Provider", uuid.uuid4())},
+        {("input.facilityId", "NOT_FOUND"), ("input.providerId", "NOT_FOUND")},
+    ),
+    (
+        ASSIGN,
+        lambda ids: {"facilityId": ids["facility"], "providerId": ids["facility"]},
+        {("input.providerId", "NOT_FOUND")},
+    ),
+    (
+        ASSIGN,
+        lambda ids: {"facilityId": ids["facility"], "providerId": ids["provider"], "canOrder": None},
+        {("input.canOrder", "REQUIRED")},
+    ),
+    (
+        ASSIGN,
+        lambda ids: {"facilityId": ids["facility"], "providerId": ids["provider"]},
+        {("input.providerId", "DUPLICATE")},
+    ),
+    (
+        UPDATE_TENANT,
+        lambda ids: {"name": " ", "settings": [], "features": {"a": "yes"}},
+        {
+            ("input.name", "REQUIRED"),
+            ("input.settings", "INVALID"),
+            ("input.features", "INVALID"),
+        },
+    ),
+    (
+        UPDATE_TENANT,
+        lambda ids: {"name": None, "settings": None, "features": "s"},
+        {
+            ("input.name", "REQUIRED"),
+            ("input.settings", "REQUIRED"),
+            ("input.features", "INVALID"),
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("mutation", "payload", "expected"), CASES)
+async def test_bad_input_is_typed_and_changes_nothing(tenant_a, mutation, payload, expected):
+    ids = await seeded(tenant_a)
+    before = await state(tenant_a, ids)
+    result = await tenant_a.query(mutation, {"input": payload(ids)})
+    (body,) = result.values()
+    assert codes(body) == expected
+    assert all(e["message"] for e in body["errors"])
+    assert next(v for k, v in body.items() if k != "errors") is None
+    assert await state(tenant_a, ids) == before
+
+
+async def test_bad_updates_are_typed_and_change_nothing(tenant_a):
+    ids = await seeded(tenant_a)
+    before = await state(tenant_a, ids)
+    provider = (await tenant_a.query(NODE_PROVIDER, {"id": ids["provider"]}))["node"]
+    other = (await tenant_a.query(NODE_PROVIDER, {"id": ids["other_provider"]}))["node"]
+    cases = [
+        (
+            UPDATE_PROVIDER,
+            ids["provider"],
+            {"npi": "1234567893x", "firstName": None},
+            {("input.npi", "INVALID"), ("input.firstName", "REQUIRED")},
+        ),
+        (UPDATE_PROVIDER, ids["provider"], {"npi": other["npi"]}, {("input.npi", "DUPLICATE")}),
+        (UPDATE_PROVIDER, ids["provider"], {"userId": "%%%"}, {("input.userId", "NOT_FOUND")}),
+        (UPDATE_ASSIGNMENT, ids["assignment"], {"endDate": "1999-01-01"}, {("input.endDate", "INVALID")}),
+        (
+            UPDATE_ASSIGNMENT,
+            ids["assignment"],
+            {"startDate": None, "status": None},
+            {("input.startDate", "REQUIRED"), ("input.status", "REQUIRED")},
+        ),
+    ]
+    for mutation, pk, payload, expected in cases:
+        result = await tenant_a.query(mutation, {"id": pk, "input": payload})
+        (body,) = result.values()
+        assert codes(body) == expected, (payload, body)
+    address = await tenant_a.query(
+        "query($id: ID!) { node(id: $id) { ... on Facility { addresses(first: 1) { nodes { id postalCode } } } } }",
+        {"id": ids["facility"]},
+    )
+    (seeded_address,) = address["node"]["addresses"]["nodes"]
+    result = await tenant_a.query(
+        UPDATE_ADDRESS, {"id": seeded_address["id"], "input": {"postalCode": "!!", "city": None}}
+    )
+    assert codes(result["updateAddress"]) == {("input.postalCode", "INVALID"), ("input.city", "REQUIRED")}
+    assert await state(tenant_a, ids) == before
+    assert (await tenant_a.query(NODE_PROVIDER, {"id": ids["provider"]}))["node"] == provider
+
+
+async def test_inactive_provider_or_owner_is_refused(tenant_a):
+    ids = await seeded(tenant_a)
+    created = await tenant_a.query(CREATE_PROVIDER, {"input": provider_input(f"inactive-{uuid.uuid4()}")})
+    provider_id = created["createProvider"]["provider"]["id"]
+    await tenant_a.query(DEACTIVATE_PROVIDER, {"id": provider_id})
+    before = await state(tenant_a, ids)
+    assigned = await tenant_a.query(
+        ASSIGN, {"input": {"facilityId": ids["facility"], "providerId": provider_id}}
+    )
+    assert codes(assigned["assignProvider"]) == {("input.providerId", "INACTIVE")}
+    address = await tenant_a.query(CREATE_ADDRESS, {"input": address_input(provider_id)})
+    assert codes(address["createAddress"]) == {("input.ownerId", "INACTIVE")}
+    assert await state(tenant_a, ids) == before
