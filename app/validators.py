@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from schema.errors import Problems
@@ -46,6 +47,22 @@ class Check:
 
     def _field(self, name: str) -> str:
         return f"{self.prefix}.{name}"
+
+    def present(
+        self,
+        values: dict[str, object],
+        not_null: Iterable[str],
+        required: Iterable[str] = (),
+        creating: bool = False,
+    ) -> None:
+        """REQUIRED for a `required` field missing on create, and for any `not_null` field sent
+        as null (on create or update): the one place requiredness is decided."""
+        required = set(required)
+        for name in dict.fromkeys([*required, *not_null]):
+            if (creating and name in required and name not in values) or (
+                name in values and values[name] is None
+            ):
+                self.problems.add(self._field(name), "REQUIRED", "This field is required")
 
     def text(self, name: str, value: str | None, *, required: bool = False, max_len: int = 200) -> None:
         if value is None:

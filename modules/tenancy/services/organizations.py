@@ -22,13 +22,11 @@ FACILITY_UNIQUE = {"facilities_tenant_id_npi_key": "input.npi"}
 def _check_organization(values: dict[str, Any], creating: bool) -> None:
     problems = Problems()
     check = Check(problems)
-    check.text("name", values.get("name"), required=creating)
+    check.present(values, ("name", "type", "status", "settings"), ("name",), creating)
+    check.text("name", values.get("name"))
     check.email("email", values.get("email"))
     check.phone("phone", values.get("phone"))
-    check.text("taxId", values.get("tax_id"), max_len=20)
-    for key in ("name", "type", "status", "settings"):
-        if key in values and values[key] is None:
-            problems.add(f"input.{key}", "REQUIRED", "This field must not be null")
+    check.text("tax_id", values.get("tax_id"), max_len=20)
     problems.raise_if_any()
 
 
@@ -95,15 +93,14 @@ async def deactivate_organization(conn: AsyncConnection, actor: Actor, pk: uuid.
 def _check_facility(values: dict[str, Any], creating: bool) -> None:
     problems = Problems()
     check = Check(problems)
-    check.text("name", values.get("name"), required=creating)
+    not_null = ("name", "timezone", "type", "status", "is_ship_to", "is_bill_to")
+    check.present(values, not_null, ("name",), creating)
+    check.text("name", values.get("name"))
     check.npi("npi", values.get("npi"))
     check.text("identifier", values.get("identifier"), max_len=50)
     check.timezone("timezone", values.get("timezone"))
     check.phone("phone", values.get("phone"))
     check.email("email", values.get("email"))
-    for key in ("name", "timezone", "type", "status", "is_ship_to", "is_bill_to"):
-        if key in values and values[key] is None:
-            problems.add(f"input.{key}", "REQUIRED", "This field is required")
     problems.raise_if_any()
 
 

@@ -24,17 +24,15 @@ REQUIRED = ("mrn", "first_name", "last_name", "date_of_birth")
 def _check(values: dict[str, Any], creating: bool) -> None:
     problems = Problems()
     check = Check(problems)
-    for name in REQUIRED:
-        if (creating and name not in values) or (name in values and values[name] is None):
-            problems.add(f"input.{name}", "REQUIRED", "This field is required")
+    check.present(values, REQUIRED, REQUIRED, creating)
     check.text("mrn", values.get("mrn"), max_len=40)
-    check.text("firstName", values.get("first_name"), max_len=100)
-    check.text("lastName", values.get("last_name"), max_len=100)
+    check.text("first_name", values.get("first_name"), max_len=100)
+    check.text("last_name", values.get("last_name"), max_len=100)
     check.phone("phone", values.get("phone"))
     check.email("email", values.get("email"))
     born = values.get("date_of_birth")
     if born is not None and not dt.date(1900, 1, 1) <= born <= dt.date.today():
-        problems.add("input.dateOfBirth", "INVALID", "Date of birth must be between 1900 and today")
+        problems.add("input.date_of_birth", "INVALID", "Date of birth must be between 1900 and today")
     problems.raise_if_any()
 
 

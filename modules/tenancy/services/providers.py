@@ -39,22 +39,6 @@ def _today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def _require(
-    problems: Problems,
-    values: dict[str, Any],
-    not_null: Iterable[str],
-    required: Iterable[str],
-    creating: bool,
-) -> None:
-    """REQUIRED for a required field missing on create, and for any non-null field sent as null."""
-    required = set(required)
-    for name in not_null:
-        if (creating and name in required and name not in values) or (
-            name in values and values[name] is None
-        ):
-            problems.add(f"input.{name}", "REQUIRED", "This field is required")
-
-
 def _stripped(values: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
     names = set(names)
     return {k: (v.strip() if k in names and isinstance(v, str) else v) for k, v in values.items()}
@@ -66,7 +50,7 @@ def _stripped(values: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
 async def _check_provider(conn: AsyncConnection, values: dict[str, Any], creating: bool) -> None:
     problems = Problems()
     check = Check(problems)
-    _require(problems, values, (*PROVIDER_REQUIRED, "status"), PROVIDER_REQUIRED, creating)
+    check.present(values, (*PROVIDER_REQUIRED, "status"), PROVIDER_REQUIRED, creating)
     for name, max_len in PROVIDER_TEXT.items():
         check.text(name, values.get(name), max_len=max_len)
     check.npi("npi", values.get("npi"))
@@ -123,7 +107,7 @@ async def deactivate_provider(conn: AsyncConnection, actor: Actor, pk: uuid.UUID
 
 def _check_address(values: dict[str, Any], creating: bool, problems: Problems) -> None:
     check = Check(problems)
-    _require(problems, values, (*ADDRESS_REQUIRED, "country_code", "is_primary"), ADDRESS_REQUIRED, creating)
+    check.present(values, (*ADDRESS_REQUIRED, "country_code", "is_primary"), ADDRESS_REQUIRED, creating)
     for name, max_len in ADDRESS_TEXT.items():
         check.text(name, values.get(name), max_len=max_len)
     check.pattern("postal_code", values.get("postal_code"), POSTAL, "postal code")
@@ -209,7 +193,7 @@ async def _active_row(
 async def assign_provider(conn: AsyncConnection, actor: Actor, values: dict[str, Any]) -> Any:
     """Assign a provider to a facility; one assignment per pair (DUPLICATE otherwise)."""
     problems = Problems()
-    _require(problems, values, ASSIGNMENT_NOT_NULL, (), False)
+    Check(problems).present(values, ASSIGNMENT_NOT_NULL)
     values = {k: v for k, v in values.items() if v is not None or k == "end_date"}
     values.setdefault("start_date", _today())
     _check_dates(values["start_date"], values.get("end_date"), problems)
@@ -224,7 +208,7 @@ async def update_assignment(
 ) -> Any:
     before = await existing_row(conn, m.provider_assignments, pk, "provider assignment")
     problems = Problems()
-    _require(problems, values, ASSIGNMENT_NOT_NULL, (), False)
+    Check(problems).present(values, ASSIGNMENT_NOT_NULL)
     start = values.get("start_date", before.start_date)
     if start is not None:
         _check_dates(start, values.get("end_date", before.end_date), problems)
@@ -258,8 +242,9 @@ async def end_assignment(conn: AsyncConnection, actor: Actor, pk: uuid.UUID | No
 
 def _check_tenant(values: dict[str, Any]) -> None:
     problems = Problems()
-    _require(problems, values, ("name", "settings", "features"), (), False)
-    Check(problems).text("name", values.get("name"), max_len=200)
+    check = Check(problems)
+    check.present(values, ("name", "settings", "features"))
+    check.text("name", values.get("name"), max_len=200)
     for name in ("settings", "features"):
         if values.get(name) is not None and not isinstance(values[name], dict):
             problems.add(f"input.{name}", "INVALID", "Must be a JSON object")
