@@ -12,7 +12,7 @@ from app.crypto import PhiCipher
 from app.validators import Check
 from modules.tenancy import models as m
 from modules.tenancy.audit import Actor, insert_row, lock_row, update_row
-from modules.tenancy.services.common import existing_row, raise_not_found, raise_problem
+from modules.tenancy.services.common import existing_row, raise_not_found, raise_problem, soft_delete
 from schema.errors import Problems
 
 ORG_UNIQUE = {"organizations_tenant_id_name_key": "input.name"}
@@ -59,18 +59,9 @@ async def update_organization(
 
 async def deactivate_organization(conn: AsyncConnection, actor: Actor, pk: uuid.UUID) -> Any:
     """Soft delete: the organization and its facilities stop appearing in lists."""
-    before = await existing_row(conn, m.organizations, pk, "organization")
-    if before.deactivated_at is not None:
-        return before
-    row = await update_row(
-        conn,
-        actor,
-        m.organizations,
-        "Organization",
-        before,
-        {"status": "inactive", "deactivated_at": sa.func.now()},
-        "deactivate",
-    )
+    row, changed = await soft_delete(conn, actor, m.organizations, "Organization", pk, "organization")
+    if not changed:
+        return row
     for facility in (
         await conn.execute(
             sa.select(m.facilities)
@@ -122,15 +113,4 @@ async def update_facility(conn: AsyncConnection, actor: Actor, pk: uuid.UUID, va
 
 
 async def deactivate_facility(conn: AsyncConnection, actor: Actor, pk: uuid.UUID) -> Any:
-    before = await existing_row(conn, m.facilities, pk, "facility")
-    if before.deactivated_at is not None:
-        return before
-    return await update_row(
-        conn,
-        actor,
-        m.facilities,
-        "Facility",
-        before,
-        {"status": "inactive", "deactivated_at": sa.func.now()},
-        "deactivate",
-    )
+    return (await soft_delete(conn, actor, m.facilities, "Facility", pk, "facility"))[0]

@@ -6,14 +6,13 @@ import datetime as dt
 import uuid
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.crypto import PhiCipher
 from app.validators import Check
 from modules.tenancy import models as m
 from modules.tenancy.audit import Actor, insert_row, lock_row, update_row
-from modules.tenancy.services.common import existing_row, raise_not_found, raise_problem
+from modules.tenancy.services.common import existing_row, raise_not_found, raise_problem, soft_delete
 from schema.errors import Problems
 
 PATIENT_UNIQUE = {"patients_tenant_id_mrn_index_key": "input.mrn"}
@@ -100,15 +99,4 @@ async def update_patient(
 
 
 async def deactivate_patient(conn: AsyncConnection, actor: Actor, pk: uuid.UUID) -> Any:
-    before = await existing_row(conn, m.patients, pk, "patient")
-    if before.deactivated_at is not None:
-        return before
-    return await update_row(
-        conn,
-        actor,
-        m.patients,
-        "Patient",
-        before,
-        {"status": "inactive", "deactivated_at": sa.func.now()},
-        "deactivate",
-    )
+    return (await soft_delete(conn, actor, m.patients, "Patient", pk, "patient"))[0]

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.validators import POSTAL, TAXONOMY, Check
 from modules.tenancy import models as m
 from modules.tenancy.audit import Actor, insert_row, lock_row, update_row
-from modules.tenancy.services.common import existing_row, raise_not_found
+from modules.tenancy.services.common import existing_row, raise_not_found, soft_delete
 from schema.errors import Problems
 
 PROVIDER_UNIQUE = {"providers_tenant_id_npi_key": "input.npi"}
@@ -80,22 +80,13 @@ async def update_provider(
 
 async def deactivate_provider(conn: AsyncConnection, actor: Actor, pk: uuid.UUID | None) -> Any:
     """Soft delete: the provider stops appearing in lists and its active assignments end."""
-    before = await existing_row(conn, m.providers, pk, "provider")
-    if before.deactivated_at is not None:
-        return before
-    row = await update_row(
-        conn,
-        actor,
-        m.providers,
-        "Provider",
-        before,
-        {"status": "inactive", "deactivated_at": sa.func.now()},
-        "deactivate",
-    )
+    row, changed = await soft_delete(conn, actor, m.providers, "Provider", pk, "provider")
+    if not changed:
+        return row
     t = m.provider_assignments
     for assignment in (
         await conn.execute(
-            sa.select(t).where(t.c.provider_id == before.id, t.c.status == "active").with_for_update()
+            sa.select(t).where(t.c.provider_id == row.id, t.c.status == "active").with_for_update()
         )
     ).all():
         await _end_assignment(conn, actor, assignment)
@@ -161,12 +152,7 @@ async def update_address(
 
 
 async def deactivate_address(conn: AsyncConnection, actor: Actor, pk: uuid.UUID | None) -> Any:
-    before = await existing_row(conn, m.addresses, pk, "address")
-    if before.deactivated_at is not None:
-        return before
-    return await update_row(
-        conn, actor, m.addresses, "Address", before, {"deactivated_at": sa.func.now()}, "deactivate"
-    )
+    return (await soft_delete(conn, actor, m.addresses, "Address", pk, "address"))[0]
 
 
 # Provider assignments
