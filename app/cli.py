@@ -78,6 +78,40 @@ def cmd_seed(args: argparse.Namespace) -> None:
     asyncio.run(prepare_database(get_settings(), migrate=True, demo=True))
 
 
+def cmd_tenant(args: argparse.Namespace) -> None:
+    """Operators provision tenants here: the API only ever sees the tenant it signs in to."""
+    asyncio.run(_tenant(args))
+
+
+async def _tenant(args: argparse.Namespace) -> None:
+    import os
+
+    from app.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+    from app.db import create_engine, tenant_transaction
+    from modules.tenancy import create_owner, provision_tenant, set_tenant_active
+
+    settings = get_settings()
+    owner_url = await prepare_database(settings, migrate=True, demo=False)
+    engine = create_engine(owner_url, settings)
+    try:
+        if args.action == "create":
+            password = os.environ.get("MEDGRAPH_OWNER_PASSWORD", "")
+            if len(password) < MIN_PASSWORD_LENGTH:
+                sys.exit(f"set MEDGRAPH_OWNER_PASSWORD ({MIN_PASSWORD_LENGTH}+ characters) for the owner")
+            async with engine.begin() as conn:
+                tenant_id = await provision_tenant(conn, args.slug, args.name or args.slug)
+            async with tenant_transaction(engine, str(tenant_id)) as conn:
+                await create_owner(conn, tenant_id, args.owner_email, "Owner", hash_password(password))
+            print(f"tenant {args.slug} ready; owner {args.owner_email}", file=sys.stderr)
+        else:
+            async with engine.begin() as conn:
+                if not await set_tenant_active(conn, args.slug, args.action == "activate"):
+                    sys.exit(f"no tenant {args.slug!r}")
+            print(f"tenant {args.slug} {args.action}d", file=sys.stderr)
+    finally:
+        await engine.dispose()
+
+
 def cmd_export_schema(args: argparse.Namespace) -> None:
     from schema.root import build_schema
 
@@ -102,6 +136,15 @@ def main(argv: list[str] | None = None) -> None:
     seed = sub.add_parser("seed", help="load data (migrates first)")
     seed.add_argument("--demo", action="store_true", help="the two demo tenants (idempotent)")
     seed.set_defaults(func=cmd_seed)
+    tenant = sub.add_parser("tenant", help="create, deactivate or activate a tenant (operators)")
+    tenant.add_argument("action", choices=["create", "deactivate", "activate"])
+    tenant.add_argument("slug", help="the tenant's sign-in slug, e.g. acme-medical")
+    tenant.add_argument("--name", help="display name (create)")
+    tenant.add_argument(
+        "--owner-email",
+        help="the first user, with the owner role (create); password from MEDGRAPH_OWNER_PASSWORD",
+    )
+    tenant.set_defaults(func=cmd_tenant)
     export = sub.add_parser("export-schema", help="write the SDL to graphql/schema.graphql")
     export.add_argument("--output", default=str(SCHEMA_FILE), help="where to write the SDL")
     export.set_defaults(func=cmd_export_schema)

@@ -28,7 +28,7 @@ def test_production_hides_field_suggestions():
     assert Settings(env="development").field_suggestions is True
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["seed"], ["export-schema"]])
+@pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["seed"], ["tenant"], ["export-schema"]])
 def test_every_command_has_help(command):
     result = subprocess.run(
         [sys.executable, "-m", "app.cli", *command, "--help"],
@@ -52,3 +52,30 @@ def test_export_schema_writes_the_snapshot(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert target.read_text() == (ROOT / "graphql" / "schema.graphql").read_text()
+
+
+async def test_operator_creates_and_suspends_a_tenant(owner_engine, client):
+    """`medgraph tenant create|deactivate` as functions: a new tenant's owner signs in; a
+    deactivated tenant's tokens and sign-ins are refused."""
+    import uuid
+
+    from app.auth.passwords import hash_password
+    from app.db import tenant_transaction
+    from modules.tenancy import create_owner, provision_tenant, set_tenant_active
+    from tests.support import LOGIN, gql
+
+    slug = f"new-{uuid.uuid4().hex[:8]}"
+    async with owner_engine.begin() as conn:
+        tenant_id = await provision_tenant(conn, slug, "New Tenant")
+    async with tenant_transaction(owner_engine, str(tenant_id)) as conn:
+        await create_owner(conn, tenant_id, f"Boss@{slug}.test", "Owner", hash_password("first-owner-pass"))
+    variables = {"email": f"boss@{slug}.test", "password": "first-owner-pass", "tenant": slug}
+    token = (await gql(client, LOGIN, variables))["data"]["login"]["accessToken"]
+    me = await gql(client, "{ me { roles tenant { slug } } }", headers={"authorization": f"Bearer {token}"})
+    assert me["data"]["me"] == {"roles": ["owner"], "tenant": {"slug": slug}}
+    async with owner_engine.begin() as conn:
+        assert await set_tenant_active(conn, slug, False)
+    refused = await gql(client, "{ me { roles } }", headers={"authorization": f"Bearer {token}"})
+    assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    login = await gql(client, LOGIN, variables)
+    assert login["data"]["login"]["errors"][0]["code"] == "INVALID_CREDENTIALS"

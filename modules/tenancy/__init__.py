@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from modules.tenancy.audit import Actor, insert_row, lock_row, update_row, write_audit
 from modules.tenancy.phi_log import flush_phi_access
-from modules.tenancy.provisioning import provision_tenant, sync_permission_catalog
+from modules.tenancy.provisioning import (
+    create_owner,
+    provision_tenant,
+    set_tenant_active,
+    sync_permission_catalog,
+)
 from modules.tenancy.services.auth import load_principal
 
 
@@ -42,6 +47,8 @@ def register_nodes() -> None:
 
 __all__ = [
     "Actor",
+    "create_owner",
+    "set_tenant_active",
     "flush_phi_access",
     "insert_row",
     "load_principal",

@@ -57,3 +57,36 @@ async def ensure_baseline_roles(conn: AsyncConnection, tenant_id: uuid.UUID) -> 
             [{"tenant_id": tenant_id, "role_id": role_id, "permission_key": p} for p in sorted(permissions)],
         )
     return role_ids
+
+
+async def set_tenant_active(conn: AsyncConnection, slug: str, active: bool) -> bool:
+    """Suspend or restore a tenant: its users' next requests and sign-ins are refused."""
+    result = await conn.execute(
+        sa.update(m.tenants)
+        .where(m.tenants.c.slug == slug)
+        .values(is_active=active, updated_at=sa.func.now())
+    )
+    return result.rowcount == 1
+
+
+async def create_owner(
+    conn: AsyncConnection, tenant_id: uuid.UUID, email: str, full_name: str, password_hash: str
+) -> uuid.UUID:
+    """The tenant's first user, with the owner role (who then manages everyone else)."""
+    user_id = await conn.scalar(
+        insert(m.users)
+        .values(
+            tenant_id=tenant_id, email=email.strip().lower(), full_name=full_name, password_hash=password_hash
+        )
+        .on_conflict_do_nothing()
+        .returning(m.users.c.id)
+    )
+    if user_id is None:
+        raise ValueError(f"a user {email} already exists in this tenant")
+    owner_role = await conn.scalar(
+        sa.select(m.roles.c.id).where(m.roles.c.tenant_id == tenant_id, m.roles.c.key == "owner")
+    )
+    await conn.execute(
+        sa.insert(m.user_roles).values(tenant_id=tenant_id, user_id=user_id, role_id=owner_role)
+    )
+    return user_id

@@ -170,6 +170,7 @@ def tenant_of_refresh_token(token: str) -> uuid.UUID:
 
 _PRINCIPAL_SQL = sa.text("""
 SELECT u.email, u.is_active,
+  (SELECT t.is_active FROM tenants t WHERE t.id = u.tenant_id) AS tenant_active,
   coalesce((SELECT array_agg(DISTINCT r.key) FROM user_roles ur JOIN roles r ON r.id = ur.role_id
             WHERE ur.user_id = u.id), '{}') AS roles,
   coalesce((SELECT array_agg(DISTINCT rp.permission_key) FROM user_roles ur
@@ -200,6 +201,8 @@ async def load_principal(ctx: RequestContext, claims: AccessClaims) -> Principal
         row = (await conn.execute(_PRINCIPAL_SQL, {"user_id": claims.user_id})).first()
     if row is None or not row.is_active:
         raise AuthenticationError("User is deactivated or no longer exists")
+    if not row.tenant_active:
+        raise AuthenticationError("Tenant is deactivated")
     permissions = frozenset(row.permissions)
     scope_all = "tenancy.scope_all" in permissions
     ctx.uow.set_context(
