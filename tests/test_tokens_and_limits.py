@@ -493,3 +493,33 @@ async def test_first_and_last_together(tenant_a):
     (error,) = result["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "first" in error["message"] and "last" in error["message"]
+
+
+async def test_sign_in_events_are_audited(tenant_a):
+    await tenant_a.login("viewer", password="wrong-password")
+    session = await tenant_a.login("viewer")
+    refreshed = await tenant_a.client.post(
+        "/graphql",
+        json={
+            "query": "mutation($t: String!) { refreshToken(refreshToken: $t) { refreshToken } }",
+            "variables": {"t": session["refreshToken"]},
+        },
+    )
+    newest = refreshed.json()["data"]["refreshToken"]["refreshToken"]
+    await tenant_a.client.post(  # the rotated token again: reuse
+        "/graphql",
+        json={
+            "query": "mutation($t: String!) { refreshToken(refreshToken: $t) { errors { code } } }",
+            "variables": {"t": session["refreshToken"]},
+        },
+    )
+    await tenant_a.client.post(
+        "/graphql",
+        json={
+            "query": "mutation($t: String!) { logout(refreshToken: $t) { ok } }",
+            "variables": {"t": newest},
+        },
+    )
+    log = await tenant_a.query('{ auditLog(first: 50, filter: {entityType: "User"}) { nodes { action } } }')
+    actions = {n["action"] for n in log["auditLog"]["nodes"]}
+    assert {"user.login_failed", "user.login", "user.refresh_reuse", "user.logout"} <= actions

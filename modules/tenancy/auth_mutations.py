@@ -82,7 +82,7 @@ class AuthMutation:
             return LogoutPayload(ok=False, errors=typed_errors(exc.problems, TenancyError, TenancyErrorCode))
         ctx.uow.set_context(tenant_id=str(tenant_id), scope="all")
         async with ctx.uow.use() as conn:
-            ok = await auth.logout(conn, refresh_token)
+            ok = await auth.logout(ctx, conn, refresh_token)
         return LogoutPayload(
             ok=ok,
             errors=[]

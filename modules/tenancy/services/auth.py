@@ -106,6 +106,14 @@ async def login(
                 .where(m.users.c.id == user.id)
                 .values(failed_login_count=failures, locked_until=locked_until)
             )
+            await write_audit(
+                conn,
+                Actor(tenant_id, None, ctx.request_id),
+                "user.login_failed",
+                "User",
+                user.id,
+                extra={"failures": failures, "locked": locked_until is not None},
+            )
         raise invalid()
     if not user.is_active:
         raise invalid()
@@ -129,11 +137,15 @@ async def refresh(ctx: RequestContext, conn: AsyncConnection, token: str) -> Ses
     now = await conn.scalar(sa.select(sa.func.now()))
     if row is None or row.expires_at <= now:
         raise invalid("INVALID_TOKEN", "Refresh token is invalid or expired")
+    actor = Actor(row.tenant_id, row.user_id, ctx.request_id)
     if row.revoked_at is not None:
+        # A rotated token came back: someone holds a copy. End every session of the family.
         await _revoke_family(conn, row.family_id)
+        await write_audit(conn, actor, "user.refresh_reuse", "User", row.user_id)
         raise invalid("INVALID_TOKEN", "Refresh token is invalid or expired")
     user = (await conn.execute(sa.select(m.users).where(m.users.c.id == row.user_id))).first()
-    if user is None or not user.is_active:
+    tenant_active = await conn.scalar(sa.select(m.tenants.c.is_active))
+    if user is None or not user.is_active or not tenant_active:
         raise invalid("INVALID_TOKEN", "Refresh token is invalid or expired")
     session = await _issue(conn, ctx.settings, user, row.family_id)
     await conn.execute(
@@ -142,14 +154,17 @@ async def refresh(ctx: RequestContext, conn: AsyncConnection, token: str) -> Ses
     return session
 
 
-async def logout(conn: AsyncConnection, token: str) -> bool:
+async def logout(ctx: RequestContext, conn: AsyncConnection, token: str) -> bool:
     digest = hash_refresh_token(token)
-    family = await conn.scalar(
-        sa.select(m.refresh_tokens.c.family_id).where(m.refresh_tokens.c.token_hash == digest)
-    )
-    if family is None:
+    row = (
+        await conn.execute(sa.select(m.refresh_tokens).where(m.refresh_tokens.c.token_hash == digest))
+    ).first()
+    if row is None:
         return False
-    await _revoke_family(conn, family)
+    await _revoke_family(conn, row.family_id)
+    await write_audit(
+        conn, Actor(row.tenant_id, row.user_id, ctx.request_id), "user.logout", "User", row.user_id
+    )
     return True
 
 
