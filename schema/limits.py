@@ -102,8 +102,11 @@ class RejectNulCharacters(SchemaExtension):
         # first halves and validation, so errors found after the yield would come too late.
         context = self.execution_context
         document = context.graphql_document
-        literal = document is not None and any(
-            isinstance(node, StringValueNode) and "\x00" in node.value for node in _walk(document)
+        # A NUL can enter a document only as an escape (\u0000 or \u{0}): skip the walk otherwise.
+        literal = (
+            document is not None
+            and "\\u" in (context.query or "")
+            and any(isinstance(node, StringValueNode) and "\x00" in node.value for node in _walk(document))
         )
         if literal or _has_nul(context.variables or {}):
             error = GraphQLError(
