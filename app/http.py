@@ -64,7 +64,7 @@ def _is_request_error(result: ExecutionResult) -> bool:
     return (
         result.data is None
         and bool(result.errors)
-        and all(error.path is None and error.original_error is None for error in result.errors)
+        and all(error.path is None and error.original_error is None for error in result.errors or ())
     )
 
 
@@ -73,7 +73,7 @@ def _not_acceptable() -> Response:
     return Response(orjson.dumps({"errors": [{"message": message}]}), status_code=406, media_type=JSON)
 
 
-class GraphQLEndpoint(GraphQL):
+class GraphQLEndpoint(GraphQL[RequestContext, None]):
     def __init__(self, schema: Any, app_state: Any, **kwargs: Any) -> None:
         super().__init__(
             schema,

@@ -8,7 +8,7 @@ exactly like an ID that never existed.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +44,7 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
     return source.make(row) if row is not None else None
 
 
-async def resolve_nodes(info: Info, global_ids: list[str]) -> list[Node | None]:
+async def resolve_nodes(info: Info, global_ids: Sequence[str]) -> list[Node | None]:
     if len(global_ids) > MAX_NODES:
         raise InputLimitError(f"At most {MAX_NODES} IDs per request")
     return list(await asyncio.gather(*(resolve_node(info, gid) for gid in global_ids)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
@@ -45,13 +46,13 @@ class Public(BasePermission):
         return True
 
 
-def requires(*keys: str) -> list[PermissionExtension]:
+def requires(*keys: str) -> list[FieldExtension]:
     return [PermissionExtension(permissions=[Requires(*keys)], use_directives=False)]
 
 
-def authenticated() -> list[PermissionExtension]:
+def authenticated() -> list[FieldExtension]:
     return [PermissionExtension(permissions=[Authenticated()], use_directives=False)]
 
 
-def public() -> list[PermissionExtension]:
+def public() -> list[FieldExtension]:
     return [PermissionExtension(permissions=[Public()], use_directives=False)]

@@ -123,7 +123,7 @@ def _never() -> sa.ColumnElement[bool]:
 def organization_where(f: OrganizationFilter | None) -> list[sa.ColumnElement[bool]]:
     f = f or OrganizationFilter()
     t = m.organizations.c
-    where = [] if f.include_deactivated else [t.deactivated_at.is_(None)]
+    where: list[sa.ColumnElement[bool]] = [] if f.include_deactivated else [t.deactivated_at.is_(None)]
     if f.search:
         where.append(t.name.ilike(_like(f.search)))
     if types := _values(f.types):
@@ -136,7 +136,7 @@ def organization_where(f: OrganizationFilter | None) -> list[sa.ColumnElement[bo
 def facility_where(f: FacilityFilter | None) -> list[sa.ColumnElement[bool]]:
     f = f or FacilityFilter()
     t = m.facilities.c
-    where = [] if f.include_deactivated else [t.deactivated_at.is_(None)]
+    where: list[sa.ColumnElement[bool]] = [] if f.include_deactivated else [t.deactivated_at.is_(None)]
     if f.search:
         where.append(t.name.ilike(_like(f.search)))
     if types := _values(f.types):
@@ -151,7 +151,7 @@ def facility_where(f: FacilityFilter | None) -> list[sa.ColumnElement[bool]]:
 def provider_where(f: ProviderFilter | None) -> list[sa.ColumnElement[bool]]:
     f = f or ProviderFilter()
     t = m.providers.c
-    where = [] if f.include_deactivated else [t.deactivated_at.is_(None)]
+    where: list[sa.ColumnElement[bool]] = [] if f.include_deactivated else [t.deactivated_at.is_(None)]
     if f.search:
         pattern = _like(f.search)
         where.append(sa.or_(t.first_name.ilike(pattern), t.last_name.ilike(pattern)))
@@ -176,7 +176,7 @@ def assignment_where(f: AssignmentFilter | None) -> list[sa.ColumnElement[bool]]
 def address_where(f: AddressFilter | None) -> list[sa.ColumnElement[bool]]:
     f = f or AddressFilter()
     t = m.addresses.c
-    where = [] if f.include_deactivated else [t.deactivated_at.is_(None)]
+    where: list[sa.ColumnElement[bool]] = [] if f.include_deactivated else [t.deactivated_at.is_(None)]
     if types := _values(f.address_types):
         where.append(t.address_type.in_(types))
     return where
@@ -198,7 +198,7 @@ def patient_where(ctx: RequestContext, f: PatientFilter | None) -> list[sa.Colum
     """Patients are found by exact MRN or last name + birth date through keyed hashes."""
     f = f or PatientFilter()
     t = m.patients.c
-    where = [] if f.include_deactivated else [t.deactivated_at.is_(None)]
+    where: list[sa.ColumnElement[bool]] = [] if f.include_deactivated else [t.deactivated_at.is_(None)]
     if f.facility_id is not None:
         facility = decode_id(f.facility_id, "Facility")
         where.append(t.facility_id == facility if facility else _never())

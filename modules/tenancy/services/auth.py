@@ -88,7 +88,7 @@ async def login(
             sa.select(m.users).where(m.users.c.email == email.strip().lower()).with_for_update()
         )
     ).first()
-    now = await conn.scalar(sa.select(sa.func.now()))
+    now = (await conn.execute(sa.select(sa.func.now()))).scalar_one()
     if user is not None and user.locked_until is not None and user.locked_until > now:
         verify_password(None, password)  # same cost as a real check
         raise invalid("ACCOUNT_LOCKED", "Too many failed sign-ins; try again later")
@@ -134,7 +134,7 @@ async def refresh(ctx: RequestContext, conn: AsyncConnection, token: str) -> Ses
             sa.select(m.refresh_tokens).where(m.refresh_tokens.c.token_hash == digest).with_for_update()
         )
     ).first()
-    now = await conn.scalar(sa.select(sa.func.now()))
+    now = (await conn.execute(sa.select(sa.func.now()))).scalar_one()
     if row is None or row.expires_at <= now:
         raise invalid("INVALID_TOKEN", "Refresh token is invalid or expired")
     actor = Actor(row.tenant_id, row.user_id, ctx.request_id)

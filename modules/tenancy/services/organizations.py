@@ -48,16 +48,16 @@ async def create_organization(
 
 
 async def update_organization(
-    conn: AsyncConnection, actor: Actor, cipher: PhiCipher, pk: uuid.UUID, values: dict[str, Any]
+    conn: AsyncConnection, actor: Actor, cipher: PhiCipher, pk: uuid.UUID | None, values: dict[str, Any]
 ) -> Any:
     _check_organization(values, creating=False)
     before = await existing_row(conn, m.organizations, pk, "organization")
     return await update_row(
-        conn, actor, m.organizations, "Organization", before, _seal_tax_id(values, cipher, pk)
+        conn, actor, m.organizations, "Organization", before, _seal_tax_id(values, cipher, before.id)
     )
 
 
-async def deactivate_organization(conn: AsyncConnection, actor: Actor, pk: uuid.UUID) -> Any:
+async def deactivate_organization(conn: AsyncConnection, actor: Actor, pk: uuid.UUID | None) -> Any:
     """Soft delete: the organization and its facilities stop appearing in lists."""
     row, changed = await soft_delete(conn, actor, m.organizations, "Organization", pk, "organization")
     if not changed:
@@ -106,11 +106,13 @@ async def create_facility(conn: AsyncConnection, actor: Actor, values: dict[str,
     return await insert_row(conn, actor, m.facilities, "Facility", values)
 
 
-async def update_facility(conn: AsyncConnection, actor: Actor, pk: uuid.UUID, values: dict[str, Any]) -> Any:
+async def update_facility(
+    conn: AsyncConnection, actor: Actor, pk: uuid.UUID | None, values: dict[str, Any]
+) -> Any:
     _check_facility(values, creating=False)
     before = await existing_row(conn, m.facilities, pk, "facility")
     return await update_row(conn, actor, m.facilities, "Facility", before, values)
 
 
-async def deactivate_facility(conn: AsyncConnection, actor: Actor, pk: uuid.UUID) -> Any:
+async def deactivate_facility(conn: AsyncConnection, actor: Actor, pk: uuid.UUID | None) -> Any:
     return (await soft_delete(conn, actor, m.facilities, "Facility", pk, "facility"))[0]

@@ -80,7 +80,7 @@ async def create_patient(
 
 
 async def update_patient(
-    conn: AsyncConnection, actor: Actor, cipher: PhiCipher, pk: uuid.UUID, values: dict[str, Any]
+    conn: AsyncConnection, actor: Actor, cipher: PhiCipher, pk: uuid.UUID | None, values: dict[str, Any]
 ) -> Any:
     _check(values, creating=False)
     before = await existing_row(conn, m.patients, pk, "patient")
@@ -89,14 +89,14 @@ async def update_patient(
         await _visible_facility(conn, values["facility_id"])
         changes["facility_id"] = values["facility_id"]
     current = {
-        name: cipher.open(before._mapping[f"{name}_enc"], row_id=str(pk), column=name)
+        name: cipher.open(before._mapping[f"{name}_enc"], row_id=str(before.id), column=name)
         for name in ("last_name", "date_of_birth")
     }
-    changes |= _sealed(cipher, pk, values, current)
+    changes |= _sealed(cipher, before.id, values, current)
     if "status" in values and values["status"] is not None:
         changes["status"] = values["status"]
     return await update_row(conn, actor, m.patients, "Patient", before, changes)
 
 
-async def deactivate_patient(conn: AsyncConnection, actor: Actor, pk: uuid.UUID) -> Any:
+async def deactivate_patient(conn: AsyncConnection, actor: Actor, pk: uuid.UUID | None) -> Any:
     return (await soft_delete(conn, actor, m.patients, "Patient", pk, "patient"))[0]

@@ -59,16 +59,18 @@ async def create_user(conn: AsyncConnection, actor: Actor, values: dict[str, Any
     return row
 
 
-async def update_user(conn: AsyncConnection, actor: Actor, pk: uuid.UUID, values: dict[str, Any]) -> Any:
+async def update_user(
+    conn: AsyncConnection, actor: Actor, pk: uuid.UUID | None, values: dict[str, Any]
+) -> Any:
     _check_user(values, creating=False)
     before = await existing_row(conn, m.users, pk, "user")
     row = await update_row(conn, actor, m.users, "User", before, _user_values(values))
     if values.get("roles") is not None:
-        await _replace_roles(conn, actor, pk, await _role_ids(conn, values["roles"]))
+        await _replace_roles(conn, actor, before.id, await _role_ids(conn, values["roles"]))
     return row
 
 
-async def deactivate_user(conn: AsyncConnection, actor: Actor, pk: uuid.UUID) -> Any:
+async def deactivate_user(conn: AsyncConnection, actor: Actor, pk: uuid.UUID | None) -> Any:
     """The user's next request is refused; their refresh tokens are revoked now."""
     before = await existing_row(conn, m.users, pk, "user")
     if pk == actor.user_id:
@@ -145,15 +147,17 @@ async def create_role(conn: AsyncConnection, actor: Actor, values: dict[str, Any
     return row
 
 
-async def update_role(conn: AsyncConnection, actor: Actor, pk: uuid.UUID, values: dict[str, Any]) -> Any:
+async def update_role(
+    conn: AsyncConnection, actor: Actor, pk: uuid.UUID | None, values: dict[str, Any]
+) -> Any:
     _check_role(values, False, await _known_permissions(conn))
     before = await existing_row(conn, m.roles, pk, "role")
     if before.is_system and values.get("permissions") is not None:
         raise_problem("permissions", "INVALID", "Baseline roles' permissions are fixed")
-    changes = {k: values[k] for k in ("name", "description") if k in values}
+    changes: dict[str, Any] = {k: values[k] for k in ("name", "description") if k in values}
     row = await update_row(conn, actor, m.roles, "Role", before, changes)
     if values.get("permissions") is not None:
-        await _set_permissions(conn, actor, pk, values["permissions"])
+        await _set_permissions(conn, actor, before.id, values["permissions"])
     return row
 
 
@@ -174,7 +178,7 @@ async def grant_membership(conn: AsyncConnection, actor: Actor, values: dict[str
     return await insert_row(conn, actor, m.memberships, "Membership", values)
 
 
-async def revoke_membership(conn: AsyncConnection, actor: Actor, pk: uuid.UUID) -> Any:
+async def revoke_membership(conn: AsyncConnection, actor: Actor, pk: uuid.UUID | None) -> Any:
     before = await existing_row(conn, m.memberships, pk, "membership")
     await conn.execute(sa.delete(m.memberships).where(m.memberships.c.id == pk))
     await write_audit(conn, actor, "membership.revoke", "Membership", pk, before, None)
