@@ -8,6 +8,7 @@ receives that function from the composition root (schema/context.py).
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable
@@ -136,8 +137,21 @@ class RequestContext:
                 raise AuthenticationError(self.auth_error)
             if self.claims is None:
                 raise AuthenticationError("Authentication required: send 'Authorization: Bearer <token>'")
+            if self.claims.expires_at <= time.time():  # a websocket outlives the token it opened with
+                raise AuthenticationError("Access token has expired")
             self._principal = await self._principal_loader(self, self.claims)
         return self._principal
+
+    async def sign_in(self, claims: AccessClaims) -> None:
+        """Let the rest of a request that acts for nobody act as the user who just signed in.
+
+        One request acts for one identity: a request that sent a valid token, or signed in
+        already, keeps the identity it has, and its transaction settings never move.
+        """
+        if self._principal is not None or (self.claims is not None and self.auth_error is None):
+            return
+        self.claims, self.auth_error = claims, None
+        await self.principal()  # scopes the transaction before any field reads through it
 
     async def require(self, permission: str) -> Principal:
         principal = await self.principal()

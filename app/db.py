@@ -81,13 +81,21 @@ class UnitOfWork:
         self._conn: AsyncConnection | None = None
         self._lock = asyncio.Lock()
         self._pending: dict[str, str] = {}
+        self._tenant_id: str | None = None
 
     @property
     def started(self) -> bool:
         return self._conn is not None
 
     def set_context(self, **values: str) -> None:
-        """Queue transaction-local `app.*` settings; applied before the next statement."""
+        """Queue transaction-local `app.*` settings; applied before the next statement.
+
+        A transaction serves one tenant: moving it to another is a bug, and fails loudly.
+        """
+        tenant = values.get("tenant_id")
+        if tenant is not None and self._tenant_id not in (None, tenant):
+            raise RuntimeError("A unit of work cannot move to another tenant")
+        self._tenant_id = tenant or self._tenant_id
         for key, value in values.items():
             self._pending[f"app.{key}"] = value
 
@@ -113,6 +121,7 @@ class UnitOfWork:
         """End the transaction and return the connection; a later `use()` starts afresh."""
         async with self._lock:
             conn, self._conn = self._conn, None
+            self._tenant_id = None
             if conn is None:
                 return
             try:
@@ -131,9 +140,12 @@ async def tenant_transaction(
 ) -> AsyncIterator[AsyncConnection]:
     """A standalone tenant-scoped transaction, for CLI tools, workers and tests."""
     async with engine.begin() as conn:
-        statement, params = _set_config_statement(
-            {"app.tenant_id": tenant_id, "app.scope": "all"}
-            | {f"app.{key}": value for key, value in values.items()}
-        )
-        await conn.execute(statement, params)
+        await scope_to_tenant(conn, tenant_id, **values)
         yield conn
+
+
+async def scope_to_tenant(conn: AsyncConnection, tenant_id: str, **values: str) -> None:
+    """Scope the open transaction of `conn` to the whole of one tenant."""
+    settings = {"app.tenant_id": tenant_id, "app.scope": "all"}
+    statement, params = _set_config_statement(settings | {f"app.{k}": v for k, v in values.items()})
+    await conn.execute(statement, params)

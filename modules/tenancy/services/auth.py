@@ -39,6 +39,7 @@ class Session:
     access_expires_at: dt.datetime
     refresh_token: str
     user: Any
+    claims: AccessClaims
 
 
 def invalid(
@@ -70,12 +71,13 @@ async def _issue(conn: AsyncConnection, settings: Settings, user: Any, family: u
             expires_at=sa.func.now() + dt.timedelta(seconds=settings.refresh_token_ttl_seconds),
         )
     )
-    return Session(access, dt.datetime.fromtimestamp(expires, dt.UTC), refresh, user)
+    claims = AccessClaims(user.id, user.tenant_id, tuple(roles), expires)
+    return Session(access, dt.datetime.fromtimestamp(expires, dt.UTC), refresh, user, claims)
 
 
-async def tenant_for_slug(ctx: RequestContext, slug: str) -> uuid.UUID | None:
-    async with ctx.uow.use() as conn:
-        return await conn.scalar(sa.select(sa.func.tenant_id_for_slug(slug)))
+async def tenant_for_slug(conn: AsyncConnection, slug: str) -> uuid.UUID | None:
+    """The id of an active tenant; callable before any tenant is set (SECURITY DEFINER)."""
+    return await conn.scalar(sa.select(sa.func.tenant_id_for_slug(slug)))
 
 
 async def login(
