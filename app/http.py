@@ -5,7 +5,8 @@
 - with the new media type, a request that fails to parse or validate has no
   `data` entry and a 4xx status; with `application/json` it stays 200;
 - websockets authenticate with `Authorization` (or `token`) in the
-  connection_init payload; a bad token closes the socket with 4403.
+  connection_init payload; a bad token closes the socket with 4403; each operation
+  on a socket runs in a context of its own (see `app.websockets`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from strawberry.types.unset import UNSET
 
 from app.auth.tokens import InvalidToken, decode_access_token
 from app.context import RequestContext
+from app.websockets import LegacyWSHandler, TransportWSHandler
 from schema.context import build_context
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -74,6 +76,9 @@ def _not_acceptable() -> Response:
 
 
 class GraphQLEndpoint(GraphQL[RequestContext, None]):
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
     def __init__(self, schema: Any, app_state: Any, **kwargs: Any) -> None:
         super().__init__(
             schema,

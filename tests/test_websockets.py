@@ -299,6 +299,57 @@ async def test_transport_ws_running_subscription_stops_when_user_is_deactivated(
         assert codes == ["UNAUTHENTICATED"]
 
 
+ORGANIZATIONS = "{ organizations { totalCount } }"
+
+
+async def _run(ws: ClientConnection, op_id: str, query: str) -> dict[str, Any]:
+    """One query operation over graphql-transport-ws: its result payload (data or errors)."""
+    await send(ws, {"id": op_id, "type": "subscribe", "payload": {"query": query}})
+    message = await receive(ws)
+    assert message["id"] == op_id, message
+    if message["type"] == "error":
+        return {"errors": message["payload"]}
+    assert message["type"] == "next", message
+    assert await receive(ws) == {"id": op_id, "type": "complete"}
+    return message["payload"]
+
+
+async def test_transport_ws_every_operation_checks_the_caller_again(server, tenant_a):
+    """The socket's operations share no principal: one that ran before the user was
+    deactivated does not let the next one through."""
+    viewer_token = await tenant_a.token("viewer")
+    found = await tenant_a.query('{ users(filter: { search: "viewer" }) { nodes { id } } }')
+    (node,) = found["users"]["nodes"]
+    async with await _open(server, TRANSPORT_WS) as ws:
+        await send(ws, {"type": "connection_init", "payload": _auth(viewer_token)})
+        assert (await receive(ws))["type"] == "connection_ack"
+        assert await _run(ws, "1", ORGANIZATIONS) == {"data": {"organizations": {"totalCount": 3}}}
+        await tenant_a.query(
+            "mutation ($id: ID!) { deactivateUser(id: $id) { errors { code } } }", {"id": node["id"]}
+        )
+        refused = await _run(ws, "2", ORGANIZATIONS)
+        assert refused.get("data") is None
+        assert [e["extensions"]["code"] for e in refused["errors"]] == ["UNAUTHENTICATED"]
+
+
+async def test_transport_ws_operations_after_the_token_expires_are_refused(server, tenant_a):
+    import jwt
+
+    claims = jwt.decode(await tenant_a.token("viewer"), options={"verify_signature": False})
+    claims["exp"] = int(time.time()) + 2
+    short_lived = jwt.encode(claims, get_settings().jwt_secret, algorithm="HS256")
+    async with await _open(server, TRANSPORT_WS) as ws:
+        await send(ws, {"type": "connection_init", "payload": _auth(short_lived)})
+        assert (await receive(ws))["type"] == "connection_ack"
+        assert await _run(ws, "1", ORGANIZATIONS) == {"data": {"organizations": {"totalCount": 3}}}
+        await asyncio.sleep(max(0.0, claims["exp"] - time.time()) + 0.2)
+        refused = await _run(ws, "2", ORGANIZATIONS)
+        assert refused.get("data") is None
+        (error,) = refused["errors"]
+        assert error["extensions"]["code"] == "UNAUTHENTICATED"
+        assert "expired" in error["message"]
+
+
 async def _api_connections_in_transaction(owner_engine) -> int:  # type: ignore[no-untyped-def]
     import sqlalchemy as sa
 

@@ -1,0 +1,44 @@
+"""Websocket protocol handlers (graphql-transport-ws and the legacy graphql-ws).
+
+Strawberry hands every operation on a socket the one context made when the socket
+opened. Ours holds a transaction, loaders, a PHI access log and a cached principal,
+none of which may be shared by operations that run concurrently, or outlive the
+user's deactivation. So the socket's context only records who connected; each
+operation runs in a fork of it, which checks the caller afresh (still active, token
+not expired) in a transaction of its own.
+"""
+
+from __future__ import annotations
+
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+
+from app.context import RequestContext
+
+
+class _ContextPerOperation:
+    # Both handlers read `self.context` during connection_init (to authenticate the
+    # socket) and, once the connection is acknowledged, once per operation they start.
+    connection_acknowledged: bool
+    _socket_context: RequestContext
+
+    @property
+    def context(self) -> RequestContext:
+        if self.connection_acknowledged:
+            return self._socket_context.fork()
+        return self._socket_context
+
+    @context.setter
+    def context(self, value: RequestContext) -> None:
+        self._socket_context = value
+
+
+class TransportWSHandler(_ContextPerOperation, BaseGraphQLTransportWSHandler[RequestContext, None]):
+    """graphql-transport-ws, one context per operation."""
+
+
+class LegacyWSHandler(_ContextPerOperation, BaseGraphQLWSHandler[RequestContext, None]):
+    """The legacy graphql-ws protocol, one context per operation."""
+
+
+__all__ = ["LegacyWSHandler", "TransportWSHandler"]
