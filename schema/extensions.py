@@ -59,7 +59,8 @@ class RequestLifecycle(SchemaExtension):
         except Exception as exc:
             await ctx.uow.finish(commit=False)
             log_unexpected(exc, request_id=ctx.request_id, stage="commit")
-            raise
+            # Raised past the masking extension: mask it here; the message may carry data.
+            raise unexpected_error(ctx.request_id) from None
         finally:
             LATENCY.labels(kind).observe(time.perf_counter() - started)
 
@@ -68,14 +69,18 @@ class MaskUnexpectedErrors(MaskErrors):
     """Shows clients "Unexpected error" with the request id; keeps client errors readable."""
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        ctx = self.execution_context.context
-        request_id = getattr(ctx, "request_id", None)
-        return GraphQLError(
-            message=f"Unexpected error (request id {request_id})" if request_id else "Unexpected error",
-            nodes=error.nodes,
-            path=error.path,
-            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
-        )
+        request_id = getattr(self.execution_context.context, "request_id", None)
+        return unexpected_error(request_id, error)
+
+
+def unexpected_error(request_id: str | None, error: GraphQLError | None = None) -> GraphQLError:
+    """What a client sees of an unexpected error: the request id, to quote to support."""
+    return GraphQLError(
+        message=f"Unexpected error (request id {request_id})" if request_id else "Unexpected error",
+        nodes=error.nodes if error else None,
+        path=error.path if error else None,
+        extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+    )
 
 
 def mask_unexpected() -> MaskUnexpectedErrors:
