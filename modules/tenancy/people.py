@@ -97,19 +97,28 @@ class Membership(Node):
             created_at=r.created_at,
         )
 
-    @strawberry.field
+    @strawberry.field(description="Needs tenancy.read.")
     async def organization(self, info: Info) -> Organization | None:
         if self.organization_pk is None:
             return None
+        await info.context.require("tenancy.read")
         row = await ld.load_row(info.context, m.organizations, self.organization_pk)
         return Organization.from_row(row) if row else None
 
-    @strawberry.field
+    @strawberry.field(description="Needs tenancy.read.")
     async def facility(self, info: Info) -> Facility | None:
         if self.facility_pk is None:
             return None
+        await info.context.require("tenancy.read")
         row = await ld.load_row(info.context, m.facilities, self.facility_pk)
         return Facility.from_row(row) if row else None
+
+
+async def _require_users_read_or_self(info: Info, user_pk: uuid.UUID) -> None:
+    """A user's roles and memberships: for user administrators, and for the user."""
+    principal = await info.context.principal()
+    if principal.user_id != user_pk and not principal.can("users.read"):
+        raise PermissionDenied("Missing permission 'users.read'")
 
 
 @strawberry.type
@@ -137,14 +146,16 @@ class User(Node):
             updated_at=r.updated_at,
         )
 
-    @strawberry.field
+    @strawberry.field(description="Needs users.read, unless this is the caller.")
     async def roles(self, info: Info) -> list[Role]:
+        await _require_users_read_or_self(info, self.pk)
         return [Role.from_row(row) for row in await ld.roles_by_user(info.context).load(self.pk)]
 
-    @strawberry.field
+    @strawberry.field(description="Needs users.read, unless this is the caller.")
     async def memberships(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Membership]:
+        await _require_users_read_or_self(info, self.pk)
         return await child_connection(
             info,
             ld.MEMBERSHIPS,
@@ -238,8 +249,9 @@ class Patient(Node):
     def email(self, info: Info) -> str | None:
         return _phi(self, info, "email")
 
-    @strawberry.field
+    @strawberry.field(description="Needs tenancy.read.")
     async def facility(self, info: Info) -> Facility | None:
+        await info.context.require("tenancy.read")
         row = await ld.load_row(info.context, m.facilities, self.facility_pk)
         return Facility.from_row(row) if row else None
 
@@ -267,10 +279,11 @@ class AuditEntry(Node):
             created_at=r.created_at,
         )
 
-    @strawberry.field
+    @strawberry.field(description="Needs users.read.")
     async def actor(self, info: Info) -> User | None:
         if self.actor_pk is None:
             return None
+        await info.context.require("users.read")
         row = await ld.load_row(info.context, m.users, self.actor_pk)
         return User.from_row(row) if row else None
 
@@ -302,8 +315,9 @@ class PhiAccessEntry(Node):
             accessed_at=r.accessed_at,
         )
 
-    @strawberry.field
+    @strawberry.field(description="Needs users.read.")
     async def user(self, info: Info) -> User | None:
+        await info.context.require("users.read")
         row = await ld.load_row(info.context, m.users, self.user_pk)
         return User.from_row(row) if row else None
 

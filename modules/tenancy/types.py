@@ -330,12 +330,13 @@ class Provider(Node):
             deactivated_at=r.deactivated_at,
         )
 
-    @strawberry.field(description="The user account linked to this provider, if any.")
+    @strawberry.field(description="The user account linked to this provider, if any (needs users.read).")
     async def user(self, info: Info) -> UserRef | None:
         from modules.tenancy.people import User
 
         if self.user_pk is None:
             return None
+        await info.context.require("users.read")
         row = await ld.load_row(info.context, m.users, self.user_pk)
         return User.from_row(row) if row else None
 
