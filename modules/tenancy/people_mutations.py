@@ -76,17 +76,19 @@ _NOWHERE = uuid.UUID(int=0)
 class PeopleMutation:
     @strawberry.mutation(extensions=requires("users.manage"))
     async def create_user(self, info: Info, input: UserInput) -> UserPayload:
+        caller = await info.context.principal()
         values = given_fields(input, ["email", "full_name", "password", "roles"])
         user, errors = await mutate(
-            info, lambda c, a: users.create_user(c, a, values), User.from_row, users.USER_UNIQUE
+            info, lambda c, a: users.create_user(c, a, caller, values), User.from_row, users.USER_UNIQUE
         )
         return UserPayload(user=user, errors=errors)
 
     @strawberry.mutation(extensions=requires("users.manage"))
     async def update_user(self, info: Info, id: strawberry.ID, input: UserInput) -> UserPayload:
+        caller = await info.context.principal()
         pk, values = decode_id(id, "User"), given_fields(input, ["email", "full_name", "password", "roles"])
         user, errors = await mutate(
-            info, lambda c, a: users.update_user(c, a, pk, values), User.from_row, users.USER_UNIQUE
+            info, lambda c, a: users.update_user(c, a, caller, pk, values), User.from_row, users.USER_UNIQUE
         )
         return UserPayload(user=user, errors=errors)
 
@@ -95,28 +97,32 @@ class PeopleMutation:
         description="The user can no longer sign in; open sessions end at once.",
     )
     async def deactivate_user(self, info: Info, id: strawberry.ID) -> UserPayload:
+        caller = await info.context.principal()
         pk = decode_id(id, "User")
-        user, errors = await mutate(info, lambda c, a: users.deactivate_user(c, a, pk), User.from_row)
+        user, errors = await mutate(info, lambda c, a: users.deactivate_user(c, a, caller, pk), User.from_row)
         return UserPayload(user=user, errors=errors)
 
     @strawberry.mutation(extensions=requires("users.manage"))
     async def create_role(self, info: Info, input: RoleInput) -> RolePayload:
+        caller = await info.context.principal()
         values = given_fields(input, ["key", "name", "description", "permissions"])
         role, errors = await mutate(
-            info, lambda c, a: users.create_role(c, a, values), Role.from_row, users.ROLE_UNIQUE
+            info, lambda c, a: users.create_role(c, a, caller, values), Role.from_row, users.ROLE_UNIQUE
         )
         return RolePayload(role=role, errors=errors)
 
     @strawberry.mutation(extensions=requires("users.manage"))
     async def update_role(self, info: Info, id: strawberry.ID, input: RoleInput) -> RolePayload:
+        caller = await info.context.principal()
         pk, values = decode_id(id, "Role"), given_fields(input, ["name", "description", "permissions"])
         role, errors = await mutate(
-            info, lambda c, a: users.update_role(c, a, pk, values), Role.from_row, users.ROLE_UNIQUE
+            info, lambda c, a: users.update_role(c, a, caller, pk, values), Role.from_row, users.ROLE_UNIQUE
         )
         return RolePayload(role=role, errors=errors)
 
     @strawberry.mutation(extensions=requires("users.manage"))
     async def grant_membership(self, info: Info, input: MembershipInput) -> MembershipPayload:
+        caller = await info.context.principal()
         values = {
             "user_id": decode_id(input.user_id, "User"),
             "organization_id": _optional_id(input.organization_id, "Organization"),
@@ -126,7 +132,7 @@ class PeopleMutation:
         }
         membership, errors = await mutate(
             info,
-            lambda c, a: users.grant_membership(c, a, values),
+            lambda c, a: users.grant_membership(c, a, caller, values),
             Membership.from_row,
             users.MEMBERSHIP_UNIQUE,
         )
@@ -134,8 +140,9 @@ class PeopleMutation:
 
     @strawberry.mutation(extensions=requires("users.manage"))
     async def revoke_membership(self, info: Info, id: strawberry.ID) -> MembershipPayload:
+        caller = await info.context.principal()
         pk = decode_id(id, "Membership")
         membership, errors = await mutate(
-            info, lambda c, a: users.revoke_membership(c, a, pk), Membership.from_row
+            info, lambda c, a: users.revoke_membership(c, a, caller, pk), Membership.from_row
         )
         return MembershipPayload(membership=membership, errors=errors)

@@ -9,10 +9,17 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from app.context import Principal
 from app.validators import SLUG_KEY, Check
 from modules.tenancy import models as m
 from modules.tenancy.audit import Actor, insert_row, lock_row, update_row, write_audit
 from modules.tenancy.services.common import existing_row, raise_not_found, raise_problem
+from modules.tenancy.services.grants import (
+    check_membership_within_reach,
+    check_permissions_grantable,
+    check_roles_grantable,
+    check_user_manageable,
+)
 from schema.errors import Problems
 
 USER_UNIQUE = {"users_tenant_id_email_key": "input.email"}
@@ -51,37 +58,52 @@ def _user_values(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-async def create_user(conn: AsyncConnection, actor: Actor, values: dict[str, Any]) -> Any:
+async def create_user(conn: AsyncConnection, actor: Actor, caller: Principal, values: dict[str, Any]) -> Any:
     _check_user(values, creating=True)
     role_ids = await _role_ids(conn, values.get("roles") or [])
+    await check_roles_grantable(conn, caller, role_ids)
     row = await insert_row(conn, actor, m.users, "User", _user_values(values))
     await _replace_roles(conn, actor, row.id, role_ids)
     return row
 
 
 async def update_user(
-    conn: AsyncConnection, actor: Actor, pk: uuid.UUID | None, values: dict[str, Any]
+    conn: AsyncConnection, actor: Actor, caller: Principal, pk: uuid.UUID | None, values: dict[str, Any]
 ) -> Any:
+    """A new password ends the user's sessions: refresh tokens issued before it stop working."""
     _check_user(values, creating=False)
     before = await existing_row(conn, m.users, pk, "user")
+    await check_user_manageable(conn, caller, before.id)
+    role_ids = None if values.get("roles") is None else await _role_ids(conn, values["roles"])
+    if role_ids is not None:
+        await check_roles_grantable(conn, caller, role_ids)
     row = await update_row(conn, actor, m.users, "User", before, _user_values(values))
-    if values.get("roles") is not None:
-        await _replace_roles(conn, actor, before.id, await _role_ids(conn, values["roles"]))
+    if role_ids is not None:
+        await _replace_roles(conn, actor, before.id, role_ids)
+    if values.get("password") is not None:
+        await _end_sessions(conn, before.id)
     return row
 
 
-async def deactivate_user(conn: AsyncConnection, actor: Actor, pk: uuid.UUID | None) -> Any:
+async def deactivate_user(
+    conn: AsyncConnection, actor: Actor, caller: Principal, pk: uuid.UUID | None
+) -> Any:
     """The user's next request is refused; their refresh tokens are revoked now."""
     before = await existing_row(conn, m.users, pk, "user")
     if pk == actor.user_id:
         raise_problem("id", "INVALID", "You cannot deactivate yourself")
+    await check_user_manageable(conn, caller, before.id)
     row = await update_row(conn, actor, m.users, "User", before, {"is_active": False}, "deactivate")
+    await _end_sessions(conn, before.id)
+    return row
+
+
+async def _end_sessions(conn: AsyncConnection, user_id: uuid.UUID) -> None:
     await conn.execute(
         sa.update(m.refresh_tokens)
-        .where(m.refresh_tokens.c.user_id == pk, m.refresh_tokens.c.revoked_at.is_(None))
+        .where(m.refresh_tokens.c.user_id == user_id, m.refresh_tokens.c.revoked_at.is_(None))
         .values(revoked_at=sa.func.now())
     )
-    return row
 
 
 async def _replace_roles(
@@ -129,8 +151,9 @@ async def _set_permissions(conn: AsyncConnection, actor: Actor, role_id: uuid.UU
     )
 
 
-async def create_role(conn: AsyncConnection, actor: Actor, values: dict[str, Any]) -> Any:
+async def create_role(conn: AsyncConnection, actor: Actor, caller: Principal, values: dict[str, Any]) -> Any:
     _check_role(values, True, await _known_permissions(conn))
+    check_permissions_grantable(caller, "permissions", values.get("permissions") or [])
     row = await insert_row(
         conn,
         actor,
@@ -148,12 +171,16 @@ async def create_role(conn: AsyncConnection, actor: Actor, values: dict[str, Any
 
 
 async def update_role(
-    conn: AsyncConnection, actor: Actor, pk: uuid.UUID | None, values: dict[str, Any]
+    conn: AsyncConnection, actor: Actor, caller: Principal, pk: uuid.UUID | None, values: dict[str, Any]
 ) -> Any:
     _check_role(values, False, await _known_permissions(conn))
     before = await existing_row(conn, m.roles, pk, "role")
     if before.is_system and values.get("permissions") is not None:
         raise_problem("permissions", "INVALID", "Baseline roles' permissions are fixed")
+    if values.get("permissions") is not None:
+        # Both what the role grants now and what it is to grant must be the caller's to give.
+        await check_roles_grantable(conn, caller, [before.id], field="permissions")
+        check_permissions_grantable(caller, "permissions", values["permissions"])
     changes: dict[str, Any] = {k: values[k] for k in ("name", "description") if k in values}
     row = await update_row(conn, actor, m.roles, "Role", before, changes)
     if values.get("permissions") is not None:
@@ -161,7 +188,9 @@ async def update_role(
     return row
 
 
-async def grant_membership(conn: AsyncConnection, actor: Actor, values: dict[str, Any]) -> Any:
+async def grant_membership(
+    conn: AsyncConnection, actor: Actor, caller: Principal, values: dict[str, Any]
+) -> Any:
     """Let a user see one organization (all its facilities) or one facility."""
     if (values.get("organization_id") is None) == (values.get("facility_id") is None):
         raise_problem("organizationId", "INVALID", "Give exactly one of organizationId and facilityId")
@@ -175,11 +204,17 @@ async def grant_membership(conn: AsyncConnection, actor: Actor, values: dict[str
         raise_not_found("organizationId", "organization")
     if values.get("facility_id") and await lock_row(conn, m.facilities, values["facility_id"]) is None:
         raise_not_found("facilityId", "facility")
+    await check_membership_within_reach(
+        conn, caller, values.get("organization_id"), values.get("facility_id")
+    )
     return await insert_row(conn, actor, m.memberships, "Membership", values)
 
 
-async def revoke_membership(conn: AsyncConnection, actor: Actor, pk: uuid.UUID | None) -> Any:
+async def revoke_membership(
+    conn: AsyncConnection, actor: Actor, caller: Principal, pk: uuid.UUID | None
+) -> Any:
     before = await existing_row(conn, m.memberships, pk, "membership")
+    await check_membership_within_reach(conn, caller, before.organization_id, before.facility_id)
     await conn.execute(sa.delete(m.memberships).where(m.memberships.c.id == pk))
     await write_audit(conn, actor, "membership.revoke", "Membership", pk, before, None)
     return before
