@@ -9,13 +9,11 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 from graphql import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
@@ -26,7 +24,7 @@ import modules.tenancy as tenancy
 from app.logging import log_unexpected
 from app.settings import Settings
 from schema.extensions import RequestLifecycle, count_errors, is_unexpected, mask_unexpected
-from schema.limits import QueryCostRule, RejectNulCharacters
+from schema.limits import OperationLimitsRule, RejectNulCharacters
 from schema.node import resolve_node, resolve_nodes
 from schema.permissions import authenticated
 from schema.relay import Node
@@ -89,13 +87,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     tenancy.register_nodes()
     query = merge_types("Query", (NodeQuery, *queries))
     mutation = merge_types("Mutation", tuple(mutations))
-    # The validation rules are built once: the validation cache is keyed by the rule
-    # classes, and Strawberry's limiters make a new class per instance.
-    rules = [
-        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
-        QueryCostRule,
-    ]
+    # The validation rules are built once: the validation cache is keyed by the rule classes.
+    rules: list[type[ASTValidationRule]] = [OperationLimitsRule]
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     return MedgraphSchema(

@@ -3,6 +3,7 @@ operation answers a clear error with no data, never a 500."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from app.settings import get_settings
@@ -139,3 +140,18 @@ async def test_first_and_last_together(tenant_a):
     (error,) = result["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "first" in error["message"] and "last" in error["message"]
+
+
+async def test_fragments_spread_many_times_are_costed_once(tenant_a):
+    """Thirty fragments that each spread the next twice: 2^30 expansions if each
+    spread were walked again. Costed once per fragment, it is refused at once."""
+    levels = 30
+    fragments = "\n".join(
+        f"fragment F{i} on Query {{ ...F{i + 1} a{i}: __typename ...F{i + 1} }}" for i in range(levels)
+    )
+    query = f"{{ ...F0 }}\n{fragments}\nfragment F{levels} on Query {{ organizations(first: 100) {{ totalCount }} }}"
+    started = time.monotonic()
+    result = await _limited(tenant_a, query)
+    assert time.monotonic() - started < 5  # a hang here is the bug; the suite's timing is not measured
+    codes = {e["extensions"]["code"] for e in result["errors"]}
+    assert codes == {"QUERY_TOO_COSTLY", "TOO_MANY_ALIASES"}
