@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -148,8 +149,23 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             data.pop("data", None)  # type: ignore[misc]
         return data
 
+    def decode_json(self, data: str | bytes) -> object:
+        """Strict JSON: refuses NaN and Infinity, lone surrogates, invalid UTF-8 and nesting
+        past 1024 (each a 400 through `parse_json`), and anything but an object or a batch."""
+        value = orjson.loads(data)
+        if not isinstance(value, dict | list):
+            raise HTTPException(400, "Expected a JSON object")
+        if isinstance(value, dict) and not isinstance(value.get("operationName"), str | None):
+            raise HTTPException(400, "The GraphQL operation's `operationName` must be a string or null")
+        return value
+
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]
-        return orjson.dumps(data)
+        try:
+            return orjson.dumps(data)
+        except TypeError:
+            # A value orjson cannot write (an integer past 64 bits stored in a JSON column
+            # before such input was refused): the standard library writes any of them.
+            return json.dumps(data, separators=(",", ":")).encode()
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         media = getattr(sub_response, "media", JSON)

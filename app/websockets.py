@@ -10,8 +10,11 @@ not expired) in a transaction of its own.
 
 from __future__ import annotations
 
+from typing import Any
+
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import ErrorMessage
 
 from app.context import RequestContext
 
@@ -33,12 +36,43 @@ class _ContextPerOperation:
         self._socket_context = value
 
 
+def _is_operation(payload: object) -> bool:
+    """A subscribe/start payload strawberry can run without tripping over its shape."""
+    return (
+        isinstance(payload, dict)
+        and isinstance(payload.get("query"), str)
+        and isinstance(payload.get("variables"), dict | None)
+        and isinstance(payload.get("operationName"), str | None)
+    )
+
+
+def _malformed(message: Any, kind: str) -> bool:
+    if not isinstance(message, dict) or message.get("type") != kind:
+        return False
+    return not isinstance(message.get("id"), str) or not _is_operation(message.get("payload"))
+
+
 class TransportWSHandler(_ContextPerOperation, BaseGraphQLTransportWSHandler[RequestContext, None]):
-    """graphql-transport-ws, one context per operation."""
+    """graphql-transport-ws, one context per operation; a malformed subscribe closes 4400."""
+
+    async def handle_message(self, message: Any) -> None:
+        if _malformed(message, "subscribe"):
+            await self.handle_invalid_message("Invalid subscribe message")
+            return
+        await super().handle_message(message)
 
 
 class LegacyWSHandler(_ContextPerOperation, BaseGraphQLWSHandler[RequestContext, None]):
-    """The legacy graphql-ws protocol, one context per operation."""
+    """The legacy graphql-ws protocol, one context per operation; a malformed start gets an error."""
+
+    async def handle_message(self, message: Any) -> None:
+        if _malformed(message, "start"):
+            error = ErrorMessage(
+                type="error", id=str(message.get("id")), payload={"message": "Invalid start message"}
+            )
+            await self.send_message(error)
+            return
+        await super().handle_message(message)
 
 
 __all__ = ["LegacyWSHandler", "TransportWSHandler"]

@@ -15,7 +15,6 @@ Strawberry's MaxTokensLimiter, before parsing (see schema/root.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from graphql import (
@@ -24,14 +23,11 @@ from graphql import (
     GraphQLError,
     InlineFragmentNode,
     IntValueNode,
-    Node,
     OperationDefinitionNode,
     SelectionSetNode,
-    StringValueNode,
     ValidationContext,
     ValidationRule,
 )
-from strawberry.extensions import SchemaExtension
 
 from app.settings import get_settings
 
@@ -123,50 +119,3 @@ class OperationLimitsRule(ValidationRule):
 
     def _refuse(self, node: OperationDefinitionNode, code: str, message: str) -> None:
         self.report_error(GraphQLError(message, node, extensions={"code": code}))
-
-
-def _has_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
-class RejectNulCharacters(SchemaExtension):
-    """PostgreSQL cannot store NUL in text or jsonb: refuse such input before it runs.
-
-    Without this, a NUL in any string argument would reach the database and fail
-    as an internal error instead of a clear one.
-    """
-
-    def on_validate(self) -> Iterator[None]:
-        # Before yielding: strawberry stops on pre_execution_errors right after the hooks'
-        # first halves and validation, so errors found after the yield would come too late.
-        context = self.execution_context
-        document = context.graphql_document
-        # A NUL can enter a document only as an escape (\u0000 or \u{0}): skip the walk otherwise.
-        literal = (
-            document is not None
-            and "\\u" in (context.query or "")
-            and any(isinstance(node, StringValueNode) and "\x00" in node.value for node in _walk(document))
-        )
-        if literal or _has_nul(context.variables or {}):
-            error = GraphQLError(
-                "String values must not contain NUL (\\u0000) characters",
-                extensions={"code": "BAD_USER_INPUT"},
-            )
-            context.pre_execution_errors = [*(context.pre_execution_errors or []), error]
-        yield
-
-
-def _walk(node: Node) -> Iterator[Node]:
-    yield node
-    for key in node.keys:
-        child = getattr(node, key, None)
-        children = child if isinstance(child, tuple | list) else (child,)
-        for item in children:
-            if isinstance(item, Node):
-                yield from _walk(item)

@@ -24,7 +24,8 @@ import modules.tenancy as tenancy
 from app.logging import log_unexpected
 from app.settings import Settings
 from schema.extensions import RequestLifecycle, count_errors, is_unexpected, mask_unexpected
-from schema.limits import OperationLimitsRule, RejectNulCharacters
+from schema.input_values import RejectUnstorableInput
+from schema.limits import OperationLimitsRule
 from schema.node import resolve_node, resolve_nodes
 from schema.permissions import authenticated
 from schema.relay import Node
@@ -104,7 +105,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: ValidationCache(maxsize=1000),
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             lambda: AddValidationRules(rules),
-            RejectNulCharacters,
+            RejectUnstorableInput,
             mask_unexpected,
         ],
     )

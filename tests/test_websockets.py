@@ -481,3 +481,43 @@ async def test_cross_origin_handshake_is_refused(server):
             TIMEOUT,
         )
     assert info.value.response.status_code == 403
+
+
+@pytest.mark.parametrize("payload", ["x", None, {"query": 7}, {"query": "{ __typename }", "variables": "v"}])
+async def test_transport_ws_malformed_subscribe_closes_4400(server, tenant_a, payload):
+    token = await tenant_a.token("owner")
+    async with await _open(server, TRANSPORT_WS) as ws:
+        await send(ws, {"type": "connection_init", "payload": _auth(token)})
+        assert (await receive(ws))["type"] == "connection_ack"
+        await send(ws, {"id": "1", "type": "subscribe", "payload": payload})
+        code, _ = await closed_with(ws)
+        assert code == 4400
+
+
+async def test_transport_ws_messages_with_lone_surrogates_close_4400(server, tenant_a):
+    """A lone surrogate (in a token or a variable) is not valid JSON text: the socket closes
+    with the protocol's 4400 rather than letting it reach an operation."""
+    token = await tenant_a.token("owner")
+    async with await _open(server, TRANSPORT_WS) as ws:
+        await send(ws, {"type": "connection_init", "payload": {"Authorization": "\ud800"}})
+        code, _ = await closed_with(ws)
+        assert code == 4400
+    async with await _open(server, TRANSPORT_WS) as ws:
+        await send(ws, {"type": "connection_init", "payload": _auth(token)})
+        assert (await receive(ws))["type"] == "connection_ack"
+        query = "query($q: String) { organizations(filter: {search: $q}) { totalCount } }"
+        await send(
+            ws, {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": {"q": "\ud800"}}}
+        )
+        code, _ = await closed_with(ws)
+        assert code == 4400
+
+
+async def test_legacy_ws_malformed_start_gets_an_error(server, tenant_a):
+    token = await tenant_a.token("owner")
+    async with await _open(server, LEGACY_WS) as ws:
+        await send(ws, {"type": "connection_init", "payload": _auth(token)})
+        assert (await receive(ws))["type"] == "connection_ack"
+        await send(ws, {"id": "1", "type": "start", "payload": "x"})
+        message = await receive(ws)
+        assert message == {"type": "error", "id": "1", "payload": {"message": "Invalid start message"}}
