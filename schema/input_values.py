@@ -10,12 +10,15 @@ document's own literals and the variables of every transport, websockets include
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Iterator
 
 from graphql import FloatValueNode, GraphQLError, IntValueNode, Node, StringValueNode
 from strawberry.extensions import SchemaExtension
+
+from schema.errors import InputLimitError
 
 INT64 = 2**63
 
@@ -66,6 +69,17 @@ def _literal_problem(node: Node) -> str | None:
     if isinstance(node, FloatValueNode):
         return None if math.isfinite(float(node.value)) else NUMBER
     return None
+
+
+def instant(value: dt.datetime, argument: str) -> dt.datetime:
+    """A timestamp argument in UTC, as the database compares it (naive ones are taken as
+    UTC); an offset that moves it past year 1 or 9999 is the client's error, not ours."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError as exc:
+        raise InputLimitError(f"`{argument}` is out of range") from exc
 
 
 class RejectUnstorableInput(SchemaExtension):

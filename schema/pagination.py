@@ -21,6 +21,7 @@ from sqlalchemy.engine import Row
 
 from app.settings import get_settings
 from schema.errors import InputLimitError
+from schema.input_values import value_problem
 from schema.relay import Connection, Edge, PageInfo
 
 T = TypeVar("T")
@@ -72,11 +73,18 @@ def _decode_cursor(cursor: str, column: sa.ColumnElement[Any]) -> tuple[Any, uui
         raw, pk = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
         python_type = column.type.python_type
         if python_type is dt.datetime:
+            # In UTC, as the database compares it: an offset that moves it past year 1 or
+            # 9999 fails here (OverflowError) rather than in the database.
             value: Any = dt.datetime.fromisoformat(raw)
+            if value.tzinfo is None:
+                raise ValueError("naive timestamp")
+            value = value.astimezone(dt.UTC)
         elif python_type is dt.date:
             value = dt.date.fromisoformat(raw)
         else:
             value = python_type(raw)
+        if value_problem(value):
+            raise ValueError("unstorable value")
         return value, uuid.UUID(pk)
     except Exception as exc:  # any malformed cursor is the client's mistake
         raise InputLimitError("Invalid cursor") from exc

@@ -114,3 +114,41 @@ async def test_a_stored_number_beyond_64_bits_is_still_served(tenant_a, owner_en
         "query($id: ID!) { node(id: $id) { ... on Organization { settings } } }", {"id": org_id}
     )
     assert result["node"]["settings"] == {"n": 100000000000000000000000000000}
+
+
+def _cursor(value: str) -> str:
+    import base64
+    import json
+    import uuid
+
+    return base64.urlsafe_b64encode(json.dumps([value, str(uuid.uuid4())]).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "value"),
+    [
+        (
+            "{ organizations(orderBy: {field: CREATED_AT}, after: $c) { totalCount } }",
+            "9999-12-31T23:59:59-10:00",
+        ),
+        (
+            "{ organizations(orderBy: {field: UPDATED_AT}, before: $c) { totalCount } }",
+            "0001-01-01T00:00:00+05:00",
+        ),
+        ("{ auditLog(after: $c) { totalCount } }", "9999-12-31T23:59:59-10:00"),
+        ("{ organizations(after: $c) { totalCount } }", "a\u0000b"),
+        ("{ roles(after: $c) { totalCount } }", "\u0000"),
+    ],
+)
+async def test_cursors_the_database_cannot_compare_are_invalid(tenant_a, query, value):
+    result = await tenant_a.raw(f"query($c: String) {query}", {"c": _cursor(value)})
+    assert _refused(result) == "Invalid cursor"
+
+
+@pytest.mark.parametrize("bound", ["since", "until"])
+async def test_audit_bounds_outside_the_calendar_in_utc_are_refused(tenant_a, bound):
+    result = await tenant_a.raw(
+        f"query($t: DateTime) {{ auditLog(filter: {{{bound}: $t}}) {{ totalCount }} }}",
+        {"t": "9999-12-31T23:59:59-10:00"},
+    )
+    assert bound in _refused(result)

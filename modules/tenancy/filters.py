@@ -22,6 +22,7 @@ from modules.tenancy.enums import (
     TimeSortField,
 )
 from schema.errors import InputLimitError
+from schema.input_values import instant
 from schema.relay import decode_id, from_global_id
 
 
@@ -227,7 +228,7 @@ def audit_where(f: AuditLogFilter | None) -> list[sa.ColumnElement[bool]]:
     if f.action:
         where.append(t.action == f.action)
     if f.since:
-        where.append(t.created_at >= f.since)
+        where.append(t.created_at >= instant(f.since, "since"))
     if f.until:
-        where.append(t.created_at < f.until)
+        where.append(t.created_at < instant(f.until, "until"))
     return where
