@@ -31,9 +31,11 @@ def npi_is_valid(npi: str) -> bool:
 
 
 def timezone_is_valid(name: str) -> bool:
+    if len(name) > 64:  # the longest IANA name is 32; a long one fails as a file name (OSError)
+        return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
 

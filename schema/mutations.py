@@ -23,6 +23,9 @@ from schema.errors import FieldProblem, InputInvalid
 T = TypeVar("T")
 
 
+INSUFFICIENT_PRIVILEGE = "42501"
+
+
 def _constraint(exc: sa.exc.IntegrityError) -> str | None:
     cause = getattr(exc.orig, "__cause__", None)
     return getattr(cause, "constraint_name", None)
@@ -49,6 +52,15 @@ async def run_mutation(
         if field is None:
             raise
         return None, [FieldProblem(field, "DUPLICATE", "This value is already in use")]
+    except sa.exc.ProgrammingError as exc:
+        # The row-level policies' WITH CHECK: the change would put a row outside what the
+        # caller may see (another facility than their memberships, say). The caller's
+        # mistake, with nothing of anyone else's in it.
+        cause = getattr(exc.orig, "__cause__", None)
+        refused_by_policy = "row-level security" in str(cause)
+        if getattr(cause, "sqlstate", None) != INSUFFICIENT_PRIVILEGE or not refused_by_policy:
+            raise  # a missing grant is our bug, not the caller's
+        return None, [FieldProblem(None, "FORBIDDEN", "This change would reach beyond what you may see")]
 
 
 def graphql_path(field: str | None) -> str | None:

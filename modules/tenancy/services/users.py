@@ -30,13 +30,13 @@ MEMBERSHIP_UNIQUE = {"memberships_tenant_id_user_id_organization_id_facility_id_
 def _check_user(values: dict[str, Any], creating: bool) -> None:
     problems = Problems()
     check = Check(problems)
-    check.text("email", values.get("email"), required=creating, max_len=254)
+    required = ("email", "full_name", "password")
+    check.present(values, required, required, creating)
+    check.text("email", values.get("email"), max_len=254)
     check.email("email", values.get("email"))
-    check.text("fullName", values.get("full_name"), required=creating)
+    check.text("fullName", values.get("full_name"))
     password = values.get("password")
-    if creating and password is None:
-        problems.add("input.password", "REQUIRED", "This field is required")
-    elif password is not None and len(password) < MIN_PASSWORD_LENGTH:
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         problems.add("input.password", "INVALID", f"At least {MIN_PASSWORD_LENGTH} characters")
     problems.raise_if_any()
 
@@ -123,9 +123,10 @@ async def _replace_roles(
 def _check_role(values: dict[str, Any], creating: bool, known_permissions: set[str]) -> None:
     problems = Problems()
     check = Check(problems)
-    check.text("key", values.get("key"), required=creating, max_len=50)
+    check.present(values, ("key", "name"), ("key", "name"), creating)
+    check.text("key", values.get("key"), max_len=50)
     check.pattern("key", values.get("key"), SLUG_KEY, "role key (lowercase, digits, _)")
-    check.text("name", values.get("name"), required=creating)
+    check.text("name", values.get("name"))
     unknown = sorted(set(values.get("permissions") or []) - known_permissions)
     if unknown:
         problems.add("input.permissions", "INVALID", f"Unknown permission(s): {', '.join(unknown)}")

@@ -1,0 +1,75 @@
+"""Edge cases the fuzzer found: each answers a typed error and changes nothing."""
+
+from __future__ import annotations
+
+USERS = "query($q: String!) { users(filter: { search: $q }) { nodes { id fullName } } }"
+
+
+def _codes(payload) -> list[tuple[str | None, str]]:
+    return [(e["field"], e["code"]) for e in payload["errors"]]
+
+
+async def test_null_for_a_required_field_on_update_is_required(tenant_a):
+    (user,) = (await tenant_a.query(USERS, {"q": tenant_a.email("viewer")}))["users"]["nodes"]
+    result = await tenant_a.query(
+        "mutation($id: ID!) { updateUser(id: $id, input: {fullName: null}) { errors { field code } } }",
+        {"id": user["id"]},
+    )
+    assert _codes(result["updateUser"]) == [("input.fullName", "REQUIRED")]
+    role = await tenant_a.query(
+        'mutation { createRole(input: {key: "temp", name: "Temp"}) { role { id } errors { code } } }'
+    )
+    renamed = await tenant_a.query(
+        "mutation($id: ID!) { updateRole(id: $id, input: {name: null}) { errors { field code } } }",
+        {"id": role["createRole"]["role"]["id"]},
+    )
+    assert _codes(renamed["updateRole"]) == [("input.name", "REQUIRED")]
+    again = await tenant_a.query(USERS, {"q": tenant_a.email("viewer")})
+    assert again["users"]["nodes"] == [user]
+
+
+async def test_a_missing_password_on_create_is_one_error(tenant_a):
+    result = await tenant_a.query(
+        'mutation { createUser(input: {email: "new@x.test", fullName: "New"}) { errors { field code } } }'
+    )
+    assert _codes(result["createUser"]) == [("input.password", "REQUIRED")]
+
+
+async def test_a_timezone_too_long_for_a_file_name_is_invalid(tenant_a):
+    facility = (await tenant_a.query("{ facilities(first: 1) { nodes { id } } }"))["facilities"]["nodes"][0]
+    result = await tenant_a.query(
+        "mutation($id: ID!, $tz: String!) { updateFacility(id: $id, input: {timezone: $tz}) {"
+        " errors { field code } } }",
+        {"id": facility["id"], "tz": "a" * 100_000},
+    )
+    assert _codes(result["updateFacility"]) == [("input.timezone", "INVALID")]
+
+
+async def test_creating_outside_ones_memberships_is_forbidden(tenant_a):
+    """A role with tenancy.manage but no tenant-wide scope: a new organization would be
+    outside what its holder may see, so the row policy refuses it: a typed FORBIDDEN."""
+    created = await tenant_a.query(
+        'mutation { createRole(input: {key: "local_editor", name: "Local editor",'
+        ' permissions: ["tenancy.read", "tenancy.manage"]}) { errors { code } } }'
+    )
+    assert created["createRole"]["errors"] == []
+    (manager,) = (await tenant_a.query(USERS, {"q": tenant_a.email("facility_manager")}))["users"]["nodes"]
+    granted = await tenant_a.query(
+        'mutation($id: ID!) { updateUser(id: $id, input: {roles: ["facility_manager", "local_editor"]}) {'
+        " errors { code } } }",
+        {"id": manager["id"]},
+    )
+    assert granted["updateUser"]["errors"] == []
+    tenant_a.tokens.pop("facility_manager", None)
+    before = (await tenant_a.query("{ organizations { totalCount } }"))["organizations"]["totalCount"]
+    result = await tenant_a.query(
+        'mutation { createOrganization(input: {name: "Beyond", type: CLINIC}) { organization { id }'
+        " errors { field code } } }",
+        role="facility_manager",
+    )
+    assert result["createOrganization"] == {
+        "organization": None,
+        "errors": [{"field": None, "code": "FORBIDDEN"}],
+    }
+    after = (await tenant_a.query("{ organizations { totalCount } }"))["organizations"]["totalCount"]
+    assert after == before
