@@ -8,6 +8,7 @@ exactly like an ID that never existed.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,15 +37,27 @@ def register_node(type_name: str, table: sa.Table, make: Callable[[Any], Node], 
     NODE_SOURCES[type_name] = NodeSource(table, make, permission)
 
 
-async def resolve_node(info: Info, global_id: str) -> Node | None:
+async def _source(info: Info, global_id: str) -> tuple[NodeSource, uuid.UUID]:
+    """Decode an ID and check the caller may read its type: no database row is read yet."""
     type_name, pk = from_global_id(global_id, tuple(NODE_SOURCES))
     source = NODE_SOURCES[type_name]
     await info.context.require(source.permission)
+    return source, pk
+
+
+async def _load(info: Info, source: NodeSource, pk: uuid.UUID) -> Node | None:
     row = await load_row(info.context, source.table, pk)
     return source.make(row) if row is not None else None
 
 
+async def resolve_node(info: Info, global_id: str) -> Node | None:
+    return await _load(info, *await _source(info, global_id))
+
+
 async def resolve_nodes(info: Info, global_ids: Sequence[str]) -> list[Node | None]:
+    """Every ID is decoded and permission-checked before any is loaded: a bad one fails the
+    field before lookups start, none is left running past the end of the request."""
     if len(global_ids) > MAX_NODES:
         raise InputLimitError(f"At most {MAX_NODES} IDs per request")
-    return list(await asyncio.gather(*(resolve_node(info, gid) for gid in global_ids)))
+    sources = [await _source(info, gid) for gid in global_ids]
+    return list(await asyncio.gather(*(_load(info, source, pk) for source, pk in sources)))
