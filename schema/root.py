@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncGenerator
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -18,7 +19,8 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext, Info
+from strawberry.types import ExecutionContext, ExecutionResult, Info
+from strawberry.types.graphql import OperationType
 
 import modules.tenancy as tenancy
 from app.logging import log_unexpected
@@ -28,7 +30,7 @@ from schema.input_values import RejectUnstorableInput
 from schema.limits import OperationLimitsRule
 from schema.node import resolve_node, resolve_nodes
 from schema.permissions import authenticated
-from schema.relay import Node
+from schema.relay import Node, to_global_id
 
 
 @strawberry.type
@@ -64,11 +66,19 @@ class Subscription:
                 principal = await tick.principal()
             finally:
                 await tick.uow.finish()
-            yield Heartbeat(at=dt.datetime.now(dt.UTC), user_id=strawberry.ID(str(principal.user_id)))
+            user_id = strawberry.ID(to_global_id("User", principal.user_id))
+            yield Heartbeat(at=dt.datetime.now(dt.UTC), user_id=user_id)
             await asyncio.sleep(interval)
 
 
 class MedgraphSchema(strawberry.Schema):
+    async def execute(self, query: str | None, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
+        """Single results, for HTTP: subscriptions run over websockets only, so a subscription
+        sent by POST is refused as the request's error (400), never started."""
+        allowed = set(kwargs.get("allowed_operation_types") or OperationType)
+        kwargs["allowed_operation_types"] = allowed - {OperationType.SUBSCRIPTION}
+        return await super().execute(query, **kwargs)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:

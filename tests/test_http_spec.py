@@ -273,3 +273,14 @@ async def test_request_id_over_64_characters_is_replaced(client):
     response = await client.get("/healthz", headers={"x-request-id": "a" * 100})
     assert response.headers["x-request-id"] != "a" * 100
     assert len(response.headers["x-request-id"]) == 32
+
+
+async def test_a_subscription_sent_over_http_is_refused_as_a_request_error(tenant_a):
+    token = await tenant_a.token()
+    response = await tenant_a.client.post(
+        "/graphql",
+        json={"query": "subscription { heartbeat { at } }"},
+        headers={"authorization": f"Bearer {token}", "accept": "application/graphql-response+json"},
+    )
+    assert response.status_code == 400, response.text
+    assert "subscription" in response.text.lower()

@@ -153,8 +153,7 @@ async def test_transport_ws_heartbeat_subscription(server, tenant_a):
         beat = first["payload"]["data"]["heartbeat"]
         assert beat["at"] and "errors" not in first["payload"]
         user_id = beat["userId"]
-        assert uuid.UUID(user_id)
-        assert me["me"]["user"]["id"] != user_id  # the raw UUID, not the global ID
+        assert me["me"]["user"]["id"] == user_id  # a global ID, like every ID in the schema
 
         second = await receive(ws, within=5)
         assert second["type"] == "next" and second["payload"]["data"]["heartbeat"]["userId"] == user_id
