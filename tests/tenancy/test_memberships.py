@@ -73,3 +73,27 @@ async def test_membership_input_errors(tenant_a, tenant_b):
         assert result["grantMembership"] == {"membership": None, "errors": [{"field": field, "code": code}]}
     me = await tenant_a.query("{ me { user { memberships { totalCount } } } }", role="viewer")
     assert me["me"]["user"]["memberships"]["totalCount"] == 0
+
+
+async def test_addresses_follow_their_owners_visibility(tenant_a):
+    everyone = await tenant_a.query(
+        "{ facilities { nodes { id addresses { nodes { id } } } } }", role="admin"
+    )
+    mine = await tenant_a.query("{ facilities { nodes { id } } }", role="facility_manager")
+    (own_facility,) = [f["id"] for f in mine["facilities"]["nodes"]]
+    theirs = [
+        a["id"]
+        for f in everyone["facilities"]["nodes"]
+        if f["id"] != own_facility
+        for a in f["addresses"]["nodes"]
+    ]
+    own = [
+        a["id"]
+        for f in everyone["facilities"]["nodes"]
+        if f["id"] == own_facility
+        for a in f["addresses"]["nodes"]
+    ]
+    assert theirs and own
+    lookup = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+    seen = await tenant_a.query(lookup, {"ids": [*own, *theirs]}, role="facility_manager")
+    assert seen["nodes"] == [{"id": i} for i in own] + [None] * len(theirs)
