@@ -21,7 +21,7 @@ from modules.tenancy.enums import (
     SortDirection,
     TimeSortField,
 )
-from schema.errors import InputLimitError
+from schema.errors import InputLimitError, PermissionDenied
 from schema.input_values import instant
 from schema.relay import decode_id, from_global_id
 
@@ -195,6 +195,17 @@ def user_where(f: UserFilter | None) -> list[sa.ColumnElement[bool]]:
     return where
 
 
+def phi_searched(f: PatientFilter | None) -> list[str]:
+    """The PHI fields a patient filter searches by: each patient it finds is logged as read."""
+    if f is None:
+        return []
+    return [
+        name
+        for name, given in (("mrn", f.mrn), ("lastName", f.last_name), ("dateOfBirth", f.date_of_birth))
+        if given
+    ]
+
+
 def patient_where(ctx: RequestContext, f: PatientFilter | None) -> list[sa.ColumnElement[bool]]:
     """Patients are found by exact MRN or last name + birth date through keyed hashes."""
     f = f or PatientFilter()
@@ -203,6 +214,11 @@ def patient_where(ctx: RequestContext, f: PatientFilter | None) -> list[sa.Colum
     if f.facility_id is not None:
         facility = decode_id(f.facility_id, "Facility")
         where.append(t.facility_id == facility if facility else _never())
+    if phi_searched(f):
+        # Finding a patient by MRN or name tells PHI as surely as reading it does.
+        principal = ctx.current
+        if principal is None or not principal.can("patients.read_phi"):
+            raise PermissionDenied("Missing permission 'patients.read_phi' (to search by MRN or name)")
     if f.mrn:
         where.append(t.mrn_index == ctx.cipher.blind_index(f.mrn))
     if f.last_name or f.date_of_birth:

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from app.context import RequestContext
 from modules.tenancy import loaders as ld
 from modules.tenancy import models as m
 from modules.tenancy.enums import ActiveStatus, MembershipRole, Sex
+from modules.tenancy.filters import PatientFilter, phi_searched
 from modules.tenancy.types import Facility, Organization
 from schema.errors import PermissionDenied
 from schema.nested import child_connection
@@ -190,6 +193,20 @@ def _phi(patient: Patient, info: Info, field: str) -> str | None:
         raise PermissionDenied("Missing permission 'patients.read_phi'")
     info.context.phi.record(patient.pk, field)
     return info.context.cipher.open(patient.sealed[field], row_id=str(patient.pk), column=field)
+
+
+def patients_found_by(ctx: RequestContext, filter: PatientFilter | None) -> Callable[[Any], Patient]:
+    """Makes the patients of a list; a search by PHI records each match in the access log."""
+    searched = phi_searched(filter)
+    if not searched:
+        return Patient.from_row
+
+    def found(row: Any) -> Patient:
+        for name in searched:
+            ctx.phi.record(row.id, f"search:{name}")
+        return Patient.from_row(row)
+
+    return found
 
 
 @strawberry.type(

@@ -34,6 +34,7 @@ from modules.tenancy.people import (
     Role,
     Tenant,
     User,
+    patients_found_by,
 )
 from modules.tenancy.types import Facility, Organization, Provider
 from schema.lists import fetch_rows, list_connection
@@ -179,7 +180,7 @@ class TenancyQuery:
         return await list_connection(
             info.context,
             ld.PATIENTS,
-            Patient.from_row,
+            patients_found_by(info.context, filter),
             patient_where(info.context, filter),
             *order_of(order_by, TimeOrder()),
             page_args(first, after, last, before),

@@ -272,13 +272,13 @@ class Facility(Node):
         filter: PatientFilter | None = None,
         order_by: TimeOrder | None = None,
     ) -> Connection[PatientRef]:
-        from modules.tenancy.people import Patient
+        from modules.tenancy.people import patients_found_by
 
         await info.context.require("patients.read")
         return await child_connection(
             info,
             ld.PATIENTS,
-            Patient.from_row,
+            patients_found_by(info.context, filter),
             "facility_id",
             self.pk,
             patient_where(info.context, filter),

@@ -151,3 +151,19 @@ async def test_phi_never_reaches_errors_or_logs(tenant_a, monkeypatch):
     assert any(entry.get("event") == "unexpected_error" for entry in logs)
     for name in secret_names:
         assert name not in text
+
+
+async def test_searching_by_phi_needs_read_phi_and_is_logged(tenant_a):
+    patient = (await tenant_a.query("{ patients(first: 1) { nodes { id mrn } } }"))["patients"]["nodes"][0]
+    search = "query($mrn: String!) { patients(filter: {mrn: $mrn}) { nodes { id } } }"
+    refused = await tenant_a.raw(search, {"mrn": patient["mrn"]}, role="viewer")
+    assert refused["data"] is None
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert patient["mrn"] not in repr(refused)
+    found = await tenant_a.query(search, {"mrn": patient["mrn"]}, role="manager")
+    assert found["patients"]["nodes"] == [{"id": patient["id"]}]
+    log = await tenant_a.query(
+        "query($id: ID!) { phiAccessLog(first: 50, patientId: $id) { nodes { fields } } }",
+        {"id": patient["id"]},
+    )
+    assert ["search:mrn"] in [n["fields"] for n in log["phiAccessLog"]["nodes"]]
