@@ -16,7 +16,6 @@ class TenancyErrorCode(Enum):
     DUPLICATE = "duplicate"
     INACTIVE = "inactive"
     INVALID_CREDENTIALS = "invalid_credentials"
-    ACCOUNT_LOCKED = "account_locked"
     INVALID_TOKEN = "invalid_token"
     FORBIDDEN = "forbidden"
 

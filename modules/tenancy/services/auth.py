@@ -43,7 +43,8 @@ class Session:
 
 
 def invalid(
-    code: str = "INVALID_CREDENTIALS", message: str = "Invalid email, password or tenant"
+    code: str = "INVALID_CREDENTIALS",
+    message: str = "Invalid email, password or tenant; after repeated failures, wait before trying again",
 ) -> InputInvalid:
     return InputInvalid([FieldProblem(None, code, message)])
 
@@ -93,7 +94,9 @@ async def login(
     now = (await conn.execute(sa.select(sa.func.now()))).scalar_one()
     if user is not None and user.locked_until is not None and user.locked_until > now:
         verify_password(None, password)  # same cost as a real check
-        raise invalid("ACCOUNT_LOCKED", "Too many failed sign-ins; try again later")
+        # The same answer as a wrong password: a distinct one would tell that the email
+        # names an account (lock any address by failing five times, then read the reply).
+        raise invalid()
     if not verify_password(user.password_hash if user else None, password) or user is None:
         if user is not None:
             failures = user.failed_login_count + 1
