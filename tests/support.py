@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.crypto import PhiCipher
 from app.db import tenant_transaction
 from app.demo import DEMO_PASSWORD, seed_tenant_data
+from app.settings import get_settings
 from modules.tenancy import provision_tenant
 
 
@@ -68,6 +70,19 @@ class Tenant:
         )
 
 
+async def api_connections_idle_in_transaction(owner_engine: AsyncEngine) -> int:
+    """Connections of the API role left open in a transaction: each is a leak."""
+    async with owner_engine.connect() as conn:
+        count = await conn.scalar(
+            sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND usename = :role AND state LIKE 'idle in transaction%'"
+            ),
+            {"role": get_settings().api_db_role},
+        )
+    return int(count or 0)
+
+
 LOGIN = """mutation Login($email: String!, $password: String!, $tenant: String!) {
   login(email: $email, password: $password, tenant: $tenant) {
     accessToken refreshToken user { id email } errors { field code message }
@@ -102,4 +117,4 @@ async def make_tenant(owner: AsyncEngine, client: httpx.AsyncClient, cipher: Phi
     return Tenant(slug, tenant_id, client)
 
 
-__all__ = ["GraphQLFailure", "Tenant", "gql", "make_tenant"]
+__all__ = ["GraphQLFailure", "Tenant", "api_connections_idle_in_transaction", "gql", "make_tenant"]

@@ -23,6 +23,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from app.settings import get_settings
+from tests.support import api_connections_idle_in_transaction
 
 TIMEOUT = 10.0
 TRANSPORT_WS = "graphql-transport-ws"
@@ -349,19 +350,6 @@ async def test_transport_ws_operations_after_the_token_expires_are_refused(serve
         assert "expired" in error["message"]
 
 
-async def _api_connections_in_transaction(owner_engine) -> int:  # type: ignore[no-untyped-def]
-    import sqlalchemy as sa
-
-    async with owner_engine.connect() as conn:
-        return await conn.scalar(
-            sa.text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND usename = :role AND state LIKE 'idle in transaction%'"
-            ),
-            {"role": get_settings().api_db_role},
-        )
-
-
 async def test_refused_subscription_returns_its_database_connection(server, owner_engine):
     import jwt
 
@@ -377,7 +365,7 @@ async def test_refused_subscription_returns_its_database_connection(server, owne
         "exp": now + 600,
     }
     token = jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
-    before = await _api_connections_in_transaction(owner_engine)
+    before = await api_connections_idle_in_transaction(owner_engine)
     async with await _open(server, TRANSPORT_WS) as ws:
         await send(ws, {"type": "connection_init", "payload": _auth(token)})
         assert (await receive(ws))["type"] == "connection_ack"
@@ -387,7 +375,7 @@ async def test_refused_subscription_returns_its_database_connection(server, owne
         assert message["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         # The socket stays open; the refused operation must not hold a connection.
         deadline = time.monotonic() + 3
-        while (held := await _api_connections_in_transaction(owner_engine)) > before:
+        while (held := await api_connections_idle_in_transaction(owner_engine)) > before:
             if time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.1)
