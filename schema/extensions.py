@@ -52,10 +52,17 @@ class RequestLifecycle(SchemaExtension):
         REQUESTS.labels(self.execution_context.operation_name or "anonymous", kind).inc()
         if not isinstance(ctx, RequestContext):
             return
+        result = self.execution_context.result
         try:
-            if ctx.phi.fields_by_patient:
-                await flush_phi_access(ctx)
-            await ctx.uow.finish(commit=True)
+            if result is not None and getattr(result, "data", True) is None:
+                # Nothing reached the client, so nothing is kept: a document is all or nothing.
+                # (A field whose error nulls the whole response may also have had graphql-core
+                # cancel its siblings mid-statement, which leaves the transaction unusable.)
+                await ctx.uow.finish(commit=False)
+            else:
+                if ctx.phi.fields_by_patient:
+                    await flush_phi_access(ctx)
+                await ctx.uow.finish(commit=True)
         except Exception as exc:
             await ctx.uow.finish(commit=False)
             log_unexpected(exc, request_id=ctx.request_id, stage="commit")

@@ -49,3 +49,26 @@ async def test_a_failing_commit_is_masked_and_keeps_nothing(tenant_a, owner_engi
     assert secret not in repr(result) and secret not in repr(logs)
     found = await tenant_a.query('{ organizations(filter: {search: "Refused"}) { totalCount } }')
     assert found["organizations"]["totalCount"] == 0
+
+
+async def test_a_field_error_that_nulls_the_response_is_a_clean_error(tenant_a):
+    """graphql-core cancels the siblings of a field whose error nulls the whole response,
+    possibly mid-statement: the request keeps nothing and answers the client's error."""
+    for sibling in ("roles(first: -1) { totalCount }", 'roles(after: "garbage") { totalCount }'):
+        result = await tenant_a.raw(f"{{ a: roles(first: 5) {{ nodes {{ id }} }} x: {sibling} }}")
+        assert result["data"] is None
+        assert [e["extensions"]["code"] for e in result["errors"]] == ["BAD_USER_INPUT"], result
+
+
+async def test_a_mutation_document_without_data_keeps_nothing(tenant_a):
+    """The manager may create organizations but not roles: the refused second field nulls
+    the response, and the first field's organization is not kept either."""
+    result = await tenant_a.raw(
+        'mutation { a: createOrganization(input: {name: "Half Done", type: CLINIC}) { organization { id } }'
+        ' b: createRole(input: {key: "nope", name: "Nope"}) { role { id } } }',
+        role="manager",
+    )
+    assert result["data"] is None
+    assert [e["extensions"]["code"] for e in result["errors"]] == ["FORBIDDEN"]
+    found = await tenant_a.query('{ organizations(filter: {search: "Half Done"}) { totalCount } }')
+    assert found["organizations"]["totalCount"] == 0

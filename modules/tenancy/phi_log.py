@@ -32,6 +32,6 @@ async def flush_phi_access(ctx: RequestContext) -> None:
         }
         for patient_id, fields in ctx.phi.fields_by_patient.items()
     ]
-    ctx.phi.fields_by_patient.clear()
     async with ctx.uow.use() as conn:
         await conn.execute(sa.insert(m.phi_access_log), rows)
+    ctx.phi.fields_by_patient.clear()  # only once written: a failed write may be retried
