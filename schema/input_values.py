@@ -50,7 +50,9 @@ def value_problem(value: object) -> str | None:
     if isinstance(value, int):
         return None if -INT64 <= value < INT64 else NUMBER
     if isinstance(value, float):
-        return None if math.isfinite(value) else NUMBER
+        # Past 2^63 a float has lost an integer's digits (JSON parsers turn large integers
+        # into floats): refused like the integer it stood for.
+        return None if math.isfinite(value) and abs(value) < INT64 else NUMBER
     if isinstance(value, dict):
         return next((p for k, v in value.items() if (p := value_problem(k) or value_problem(v))), None)
     if isinstance(value, list | tuple):
@@ -67,7 +69,7 @@ def _literal_problem(node: Node) -> str | None:
             return None
         return NUMBER if digits > 19 else value_problem(int(node.value))
     if isinstance(node, FloatValueNode):
-        return None if math.isfinite(float(node.value)) else NUMBER
+        return value_problem(float(node.value))
     return None
 
 

@@ -73,6 +73,11 @@ async def test_numbers_json_cannot_hold_are_refused(tenant_a, literal):
     assert "64-bit" in _refused(result)
 
 
+@pytest.mark.parametrize("number", [2**63, 2**64 + 1, -(2**63) - 1, 10**32, 1e30])
+async def test_numbers_past_64_bits_in_variables_are_refused_not_rounded(tenant_a, number):
+    assert "64-bit" in _refused(await tenant_a.raw(WITH_SETTINGS, {"s": {"n": number}}))
+
+
 async def test_the_largest_64_bit_numbers_are_stored(tenant_a):
     result = await tenant_a.query(WITH_SETTINGS, {"s": {"max": 2**63 - 1, "min": -(2**63)}})
     assert result["createOrganization"]["errors"] == []
