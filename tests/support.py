@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import jwt
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -83,6 +85,34 @@ async def api_connections_idle_in_transaction(owner_engine: AsyncEngine) -> int:
     return int(count or 0)
 
 
+def access_claims(**overrides: Any) -> dict[str, Any]:
+    """Well-formed access-token claims for an unknown user and tenant, with overrides."""
+    settings = get_settings()
+    now = int(time.time())
+    claims = {
+        "iss": settings.jwt_issuer,
+        "sub": str(uuid.uuid4()),
+        "tid": str(uuid.uuid4()),
+        "roles": ["owner"],
+        "typ": "access",
+        "iat": now,
+        "exp": now + 600,
+        "jti": "t",
+    }
+    claims.update(overrides)
+    return claims
+
+
+async def claims_of(tenant: Tenant, role: str = "owner") -> dict[str, Any]:
+    """The real claims of a signed-in user, to re-sign with changes."""
+    return jwt.decode(await tenant.token(role), options={"verify_signature": False})
+
+
+def sign_token(claims: dict[str, Any], secret: str | None = None, algorithm: str = "HS256") -> str:
+    """Sign claims as the server does (or with another key or algorithm, to forge)."""
+    return jwt.encode(claims, secret or get_settings().jwt_secret, algorithm=algorithm)
+
+
 LOGIN = """mutation Login($email: String!, $password: String!, $tenant: String!) {
   login(email: $email, password: $password, tenant: $tenant) {
     accessToken refreshToken user { id email } errors { field code message }
@@ -117,4 +147,13 @@ async def make_tenant(owner: AsyncEngine, client: httpx.AsyncClient, cipher: Phi
     return Tenant(slug, tenant_id, client)
 
 
-__all__ = ["GraphQLFailure", "Tenant", "api_connections_idle_in_transaction", "gql", "make_tenant"]
+__all__ = [
+    "GraphQLFailure",
+    "Tenant",
+    "access_claims",
+    "api_connections_idle_in_transaction",
+    "claims_of",
+    "gql",
+    "make_tenant",
+    "sign_token",
+]

@@ -9,13 +9,12 @@ import time
 import uuid
 from typing import Any
 
-import jwt
 import pytest
 
 from app.demo import DEMO_PASSWORD
 from app.settings import get_settings
 from modules.tenancy.services import auth
-from tests.support import LOGIN, gql
+from tests.support import LOGIN, access_claims, claims_of, gql, sign_token
 
 ORGS = "{ organizations { totalCount } }"
 
@@ -33,33 +32,6 @@ LOGOUT = """mutation Logout($refreshToken: String!) {
 def _b64(data: dict[str, Any]) -> str:
     raw = json.dumps(data, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _claims(**overrides: Any) -> dict[str, Any]:
-    settings = get_settings()
-    now = int(time.time())
-    claims = {
-        "iss": settings.jwt_issuer,
-        "sub": str(uuid.uuid4()),
-        "tid": str(uuid.uuid4()),
-        "roles": ["owner"],
-        "typ": "access",
-        "iat": now,
-        "exp": now + 600,
-        "jti": "t",
-    }
-    claims.update(overrides)
-    return claims
-
-
-async def _claims_for(tenant, role: str = "owner") -> dict[str, Any]:
-    """The real claims of a signed-in user, to re-sign with changes."""
-    token = await tenant.token(role)
-    return jwt.decode(token, options={"verify_signature": False})
-
-
-def _sign(claims: dict[str, Any], secret: str | None = None, algorithm: str = "HS256") -> str:
-    return jwt.encode(claims, secret or get_settings().jwt_secret, algorithm=algorithm)
 
 
 async def _as(client, token: str | None, query: str = ORGS) -> dict[str, Any]:
@@ -114,33 +86,33 @@ async def test_no_authorization_header(client):
 
 async def test_expired_token(tenant_a, client):
     now = int(time.time())
-    claims = await _claims_for(tenant_a)
+    claims = await claims_of(tenant_a)
     claims.update(iat=now - 3600, exp=now - 60)
-    message = _assert_unauthenticated(await _as(client, _sign(claims)))
+    message = _assert_unauthenticated(await _as(client, sign_token(claims)))
     assert "expired" in message.lower()
 
 
 async def test_token_signed_with_another_key(tenant_a, client):
-    claims = await _claims_for(tenant_a)
-    forged = _sign(claims, secret="not-the-server-secret-" + "x" * 32)
+    claims = await claims_of(tenant_a)
+    forged = sign_token(claims, secret="not-the-server-secret-" + "x" * 32)
     _assert_unauthenticated(await _as(client, forged))
 
 
 @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 async def test_token_signed_with_another_algorithm(tenant_a, client):
-    claims = await _claims_for(tenant_a)
-    forged = _sign(claims, algorithm="HS512")
+    claims = await claims_of(tenant_a)
+    forged = sign_token(claims, algorithm="HS512")
     _assert_unauthenticated(await _as(client, forged))
 
 
 async def test_alg_none_token(tenant_a, client):
-    claims = await _claims_for(tenant_a)
+    claims = await claims_of(tenant_a)
     unsigned = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
     _assert_unauthenticated(await _as(client, unsigned))
 
 
 async def test_alg_none_token_with_signature_segment_stripped(tenant_a, client):
-    claims = await _claims_for(tenant_a)
+    claims = await claims_of(tenant_a)
     unsigned = f"{_b64({'alg': 'none'})}.{_b64(claims)}"
     _assert_unauthenticated(await _as(client, unsigned))
 
@@ -171,22 +143,22 @@ async def test_non_bearer_scheme(tenant_a, client):
 
 
 async def test_valid_signature_but_not_an_access_token(tenant_a, client):
-    claims = await _claims_for(tenant_a)
+    claims = await claims_of(tenant_a)
     for typ in ("refresh", "id", None):
         forged = dict(claims, typ=typ) if typ else {k: v for k, v in claims.items() if k != "typ"}
-        _assert_unauthenticated(await _as(client, _sign(forged)))
+        _assert_unauthenticated(await _as(client, sign_token(forged)))
 
 
 async def test_valid_signature_but_wrong_issuer(tenant_a, client):
-    claims = await _claims_for(tenant_a)
-    _assert_unauthenticated(await _as(client, _sign(dict(claims, iss="someone-else"))))
+    claims = await claims_of(tenant_a)
+    _assert_unauthenticated(await _as(client, sign_token(dict(claims, iss="someone-else"))))
 
 
 @pytest.mark.parametrize("missing", ["exp", "iat", "sub", "tid", "iss"])
 async def test_valid_signature_but_missing_claim(tenant_a, client, missing):
-    claims = await _claims_for(tenant_a)
+    claims = await claims_of(tenant_a)
     del claims[missing]
-    _assert_unauthenticated(await _as(client, _sign(claims)))
+    _assert_unauthenticated(await _as(client, sign_token(claims)))
 
 
 @pytest.mark.parametrize(
@@ -204,20 +176,20 @@ async def test_valid_signature_but_missing_claim(tenant_a, client, missing):
     ],
 )
 async def test_valid_signature_but_malformed_claims(client, changes):
-    _assert_unauthenticated(await _as(client, _sign(_claims(**changes))))
+    _assert_unauthenticated(await _as(client, sign_token(access_claims(**changes))))
 
 
 async def test_valid_signature_for_unknown_user(client):
     """A well-formed token naming no user (e.g. a deleted one) is refused, not a 500."""
-    message = _assert_unauthenticated(await _as(client, _sign(_claims())))
+    message = _assert_unauthenticated(await _as(client, sign_token(access_claims())))
     assert "deactivated" in message or "no longer exists" in message
 
 
 async def test_token_for_another_tenant_sees_nothing_of_it(tenant_a, tenant_b, client):
     """Swapping the tenant claim (with a valid signature) finds no such user there."""
-    claims = await _claims_for(tenant_a)
+    claims = await claims_of(tenant_a)
     claims["tid"] = str(tenant_b.id)
-    _assert_unauthenticated(await _as(client, _sign(claims)))
+    _assert_unauthenticated(await _as(client, sign_token(claims)))
 
 
 async def test_refresh_token_used_as_access_token(tenant_a, client):

@@ -51,6 +51,12 @@ async def nothing_within(ws: ClientConnection, seconds: float) -> None:
         await asyncio.wait_for(ws.recv(), seconds)
 
 
+async def initialise(ws: ClientConnection, payload: dict[str, Any]) -> None:
+    """connection_init with this payload, and the server's acknowledgement."""
+    await send(ws, {"type": "connection_init", "payload": payload})
+    assert (await receive(ws))["type"] == "connection_ack"
+
+
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

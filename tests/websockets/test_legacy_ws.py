@@ -9,6 +9,7 @@ from tests.websockets.client import (
     LEGACY_WS,
     auth,
     closed_with,
+    initialise,
     nothing_within,
     open_socket,
     receive,
@@ -20,8 +21,7 @@ async def test_legacy_ws_heartbeat_subscription(server, tenant_a):
     token = await tenant_a.token("owner")
     async with await open_socket(server, LEGACY_WS) as ws:
         assert ws.subprotocol == LEGACY_WS
-        await send(ws, {"type": "connection_init", "payload": auth(token)})
-        assert (await receive(ws))["type"] == "connection_ack"
+        await initialise(ws, auth(token))
 
         await send(ws, {"id": "1", "type": "start", "payload": {"query": HEARTBEAT}})
         data = await receive(ws)
@@ -72,8 +72,7 @@ async def test_legacy_ws_start_without_init_closes_4401(server):
 async def test_legacy_ws_malformed_start_gets_an_error(server, tenant_a):
     token = await tenant_a.token("owner")
     async with await open_socket(server, LEGACY_WS) as ws:
-        await send(ws, {"type": "connection_init", "payload": auth(token)})
-        assert (await receive(ws))["type"] == "connection_ack"
+        await initialise(ws, auth(token))
         await send(ws, {"id": "1", "type": "start", "payload": "x"})
         message = await receive(ws)
         assert message == {"type": "error", "id": "1", "payload": {"message": "Invalid start message"}}

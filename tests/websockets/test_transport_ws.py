@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 
 import pytest
 
-from app.settings import get_settings
-from tests.support import api_connections_idle_in_transaction
+from tests.support import access_claims, api_connections_idle_in_transaction, claims_of, sign_token
 from tests.websockets.client import (
     HEARTBEAT,
     ORGANIZATIONS,
     TRANSPORT_WS,
     auth,
     closed_with,
+    initialise,
     nothing_within,
     open_socket,
     receive,
@@ -30,8 +29,7 @@ async def test_transport_ws_heartbeat_subscription(server, tenant_a):
     me = await tenant_a.query("{ me { user { id } } }")
     async with await open_socket(server, TRANSPORT_WS) as ws:
         assert ws.subprotocol == TRANSPORT_WS
-        await send(ws, {"type": "connection_init", "payload": auth(token)})
-        assert (await receive(ws))["type"] == "connection_ack"
+        await initialise(ws, auth(token))
 
         await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": HEARTBEAT}})
         first = await receive(ws)
@@ -63,8 +61,7 @@ async def test_transport_ws_heartbeat_subscription(server, tenant_a):
 async def test_transport_ws_query_operation(server, tenant_a):
     token = await tenant_a.token("manager")
     async with await open_socket(server, TRANSPORT_WS) as ws:
-        await send(ws, {"type": "connection_init", "payload": {"authorization": token}})
-        assert (await receive(ws))["type"] == "connection_ack"
+        await initialise(ws, {"authorization": token})
         await send(
             ws,
             {"id": "q", "type": "subscribe", "payload": {"query": "{ organizations { totalCount } }"}},
@@ -81,8 +78,7 @@ async def test_transport_ws_query_operation(server, tenant_a):
 async def test_transport_ws_token_key_in_payload(server, tenant_a):
     token = await tenant_a.token("viewer")
     async with await open_socket(server, TRANSPORT_WS) as ws:
-        await send(ws, {"type": "connection_init", "payload": {"token": token}})
-        assert (await receive(ws))["type"] == "connection_ack"
+        await initialise(ws, {"token": token})
         await send(ws, {"id": "h", "type": "subscribe", "payload": {"query": HEARTBEAT}})
         tick = await receive(ws)
         assert tick["type"] == "next" and tick["payload"]["data"]["heartbeat"]["userId"]
@@ -107,13 +103,10 @@ async def test_transport_ws_bad_or_missing_token_closes_4403(server, payload):
 
 
 async def test_transport_ws_expired_token_closes_4403(server, tenant_a):
-    import jwt
-
-    settings = get_settings()
-    claims = jwt.decode(await tenant_a.token("owner"), options={"verify_signature": False})
+    claims = await claims_of(tenant_a, "owner")
     now = int(time.time())
     claims.update(iat=now - 3600, exp=now - 10)
-    expired = jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+    expired = sign_token(claims)
     async with await open_socket(server, TRANSPORT_WS) as ws:
         await send(ws, {"type": "connection_init", "payload": auth(expired)})
         code, _ = await closed_with(ws)
@@ -130,8 +123,7 @@ async def test_transport_ws_subscribe_without_init_closes_4401(server):
 async def test_transport_ws_second_init_closes_4429(server, tenant_a):
     token = await tenant_a.token("owner")
     async with await open_socket(server, TRANSPORT_WS) as ws:
-        await send(ws, {"type": "connection_init", "payload": auth(token)})
-        assert (await receive(ws))["type"] == "connection_ack"
+        await initialise(ws, auth(token))
         await send(ws, {"type": "connection_init", "payload": auth(token)})
         code, _ = await closed_with(ws)
         assert code == 4429
@@ -144,8 +136,7 @@ async def test_transport_ws_deactivated_user_gets_an_error(server, tenant_a):
     found = await tenant_a.query('{ users(filter: { search: "viewer" }) { nodes { id } } }')
     (node,) = found["users"]["nodes"]
     async with await open_socket(server, TRANSPORT_WS) as ws:
-        await send(ws, {"type": "connection_init", "payload": auth(viewer_token)})
-        assert (await receive(ws))["type"] == "connection_ack"
+        await initialise(ws, auth(viewer_token))
         await tenant_a.query(
             "mutation ($id: ID!) { deactivateUser(id: $id) { errors { code } } }", {"id": node["id"]}
         )
@@ -166,8 +157,7 @@ async def test_transport_ws_running_subscription_stops_when_user_is_deactivated(
     found = await tenant_a.query('{ users(filter: { search: "viewer" }) { nodes { id } } }')
     (node,) = found["users"]["nodes"]
     async with await open_socket(server, TRANSPORT_WS) as ws:
-        await send(ws, {"type": "connection_init", "payload": auth(viewer_token)})
-        assert (await receive(ws))["type"] == "connection_ack"
+        await initialise(ws, auth(viewer_token))
         await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": HEARTBEAT}})
         assert (await receive(ws))["type"] == "next"
         await tenant_a.query(
@@ -191,8 +181,7 @@ async def test_transport_ws_every_operation_checks_the_caller_again(server, tena
     found = await tenant_a.query('{ users(filter: { search: "viewer" }) { nodes { id } } }')
     (node,) = found["users"]["nodes"]
     async with await open_socket(server, TRANSPORT_WS) as ws:
-        await send(ws, {"type": "connection_init", "payload": auth(viewer_token)})
-        assert (await receive(ws))["type"] == "connection_ack"
+        await initialise(ws, auth(viewer_token))
         assert await run(ws, "1", ORGANIZATIONS) == {"data": {"organizations": {"totalCount": 3}}}
         await tenant_a.query(
             "mutation ($id: ID!) { deactivateUser(id: $id) { errors { code } } }", {"id": node["id"]}
@@ -203,14 +192,11 @@ async def test_transport_ws_every_operation_checks_the_caller_again(server, tena
 
 
 async def test_transport_ws_operations_after_the_token_expires_are_refused(server, tenant_a):
-    import jwt
-
-    claims = jwt.decode(await tenant_a.token("viewer"), options={"verify_signature": False})
+    claims = await claims_of(tenant_a, "viewer")
     claims["exp"] = int(time.time()) + 2
-    short_lived = jwt.encode(claims, get_settings().jwt_secret, algorithm="HS256")
+    short_lived = sign_token(claims)
     async with await open_socket(server, TRANSPORT_WS) as ws:
-        await send(ws, {"type": "connection_init", "payload": auth(short_lived)})
-        assert (await receive(ws))["type"] == "connection_ack"
+        await initialise(ws, auth(short_lived))
         assert await run(ws, "1", ORGANIZATIONS) == {"data": {"organizations": {"totalCount": 3}}}
         await asyncio.sleep(max(0.0, claims["exp"] - time.time()) + 0.2)
         refused = await run(ws, "2", ORGANIZATIONS)
@@ -221,24 +207,10 @@ async def test_transport_ws_operations_after_the_token_expires_are_refused(serve
 
 
 async def test_refused_subscription_returns_its_database_connection(server, owner_engine):
-    import jwt
-
-    settings = get_settings()
-    now = int(time.time())
-    claims = {
-        "iss": settings.jwt_issuer,
-        "sub": str(uuid.uuid4()),
-        "tid": str(uuid.uuid4()),
-        "roles": [],
-        "typ": "access",
-        "iat": now,
-        "exp": now + 600,
-    }
-    token = jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+    token = sign_token(access_claims(roles=[]))  # a user who does not exist
     before = await api_connections_idle_in_transaction(owner_engine)
     async with await open_socket(server, TRANSPORT_WS) as ws:
-        await send(ws, {"type": "connection_init", "payload": auth(token)})
-        assert (await receive(ws))["type"] == "connection_ack"
+        await initialise(ws, auth(token))
         await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": HEARTBEAT}})
         message = await receive(ws)
         assert message["type"] == "error" and message["id"] == "1", message
@@ -256,8 +228,7 @@ async def test_refused_subscription_returns_its_database_connection(server, owne
 async def test_transport_ws_malformed_subscribe_closes_4400(server, tenant_a, payload):
     token = await tenant_a.token("owner")
     async with await open_socket(server, TRANSPORT_WS) as ws:
-        await send(ws, {"type": "connection_init", "payload": auth(token)})
-        assert (await receive(ws))["type"] == "connection_ack"
+        await initialise(ws, auth(token))
         await send(ws, {"id": "1", "type": "subscribe", "payload": payload})
         code, _ = await closed_with(ws)
         assert code == 4400
@@ -272,8 +243,7 @@ async def test_transport_ws_messages_with_lone_surrogates_close_4400(server, ten
         code, _ = await closed_with(ws)
         assert code == 4400
     async with await open_socket(server, TRANSPORT_WS) as ws:
-        await send(ws, {"type": "connection_init", "payload": auth(token)})
-        assert (await receive(ws))["type"] == "connection_ack"
+        await initialise(ws, auth(token))
         query = "query($q: String) { organizations(filter: {search: $q}) { totalCount } }"
         await send(
             ws, {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": {"q": "\ud800"}}}
