@@ -83,10 +83,6 @@ class UnitOfWork:
         self._pending: dict[str, str] = {}
         self._tenant_id: str | None = None
 
-    @property
-    def started(self) -> bool:
-        return self._conn is not None
-
     def set_context(self, **values: str) -> None:
         """Queue transaction-local `app.*` settings; applied before the next statement.
 

@@ -170,13 +170,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         media = getattr(sub_response, "media", JSON)
         if media is None:
-            return Response(
-                orjson.dumps(
-                    {"errors": [{"message": f"Not acceptable: use Accept: {GRAPHQL_RESPONSE} or {JSON}"}]}
-                ),
-                status_code=406,
-                media_type=JSON,
-            )
+            return _not_acceptable()
         response = super().create_response(response_data, sub_response)
         response.headers["content-type"] = f"{media}; charset=utf-8"
         if media == GRAPHQL_RESPONSE and isinstance(response_data, dict) and "data" not in response_data:
