@@ -63,15 +63,14 @@ def negotiate(accept: str | None) -> str | None:
 
 
 def _is_request_error(result: ExecutionResult) -> bool:
-    """Parse and validation failures: no data, and no error comes from execution
-    (a failed commit, masked, has no path either, but the request itself was valid)."""
+    """Parse, validation and variable-coercion failures: no data, and no error comes from
+    execution (resolver errors have a path; a failed commit, masked, has none, but the
+    request itself was valid)."""
     return (
         result.data is None
         and bool(result.errors)
         and all(
-            error.path is None
-            and error.original_error is None
-            and (error.extensions or {}).get("code") != "INTERNAL_SERVER_ERROR"
+            error.path is None and (error.extensions or {}).get("code") != "INTERNAL_SERVER_ERROR"
             for error in result.errors or ()
         )
     )

@@ -2,17 +2,26 @@
 
 Global IDs are base64url("TypeName:uuid"). Types compute their `id` once when
 built from a row, so resolving `id` is a plain attribute read.
+
+Every `ID` the schema takes is a global ID, so the `ID` scalar itself refuses a
+malformed one while arguments and variables are coerced: `node(id: "")` is a
+request error (400 under application/graphql-response+json) that never executes,
+like any other value of the wrong type. Whether a well-formed ID names the right
+type, and an object the caller may see, is still the resolver's business.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
 import strawberry
+from graphql import GraphQLError, GraphQLID, GraphQLScalarType, StringValueNode, ValueNode
+from strawberry.types.scalar import ScalarDefinition
 
 from schema.errors import InvalidIdError
 
@@ -37,6 +46,62 @@ def from_global_id(global_id: str, expected: str | Sequence[str] | None = None) 
     if expected is not None and type_name not in expected:
         raise InvalidIdError(f"Expected an ID of type {' or '.join(expected)}")
     return type_name, pk
+
+
+_TYPE_NAME = re.compile(r"[A-Z][A-Za-z0-9]{0,63}")
+MAX_ID_LENGTH = 200
+
+
+def _invalid_id(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "INVALID_ID"})
+
+
+def _coerce_global_id(value: object) -> str:
+    """The `ID` scalar's input coercion: a well-formed global ID, or a request error."""
+    if not isinstance(value, str):
+        raise _invalid_id("IDs are strings (global IDs as this API returns them)")
+    if len(value) > MAX_ID_LENGTH:
+        raise _invalid_id(f"Invalid ID: longer than {MAX_ID_LENGTH} characters")
+    try:
+        type_name, _ = from_global_id(value)
+    except InvalidIdError as exc:
+        raise _invalid_id(exc.message) from None
+    if not _TYPE_NAME.fullmatch(type_name):
+        raise _invalid_id(f"Invalid ID: {value[:80]!r}")
+    return value
+
+
+def _coerce_global_id_literal(node: ValueNode, _variables: object = None) -> str:
+    try:
+        if not isinstance(node, StringValueNode):
+            raise _invalid_id("IDs are strings (global IDs as this API returns them)")
+        return _coerce_global_id(node.value)
+    except GraphQLError as exc:
+        raise GraphQLError(exc.message, node, extensions=exc.extensions) from None
+
+
+class _GlobalIDType(GraphQLScalarType):
+    # graphql-core reserves the name `ID` for its own scalar; this one keeps the name
+    # (Relay's `id: ID!`, an unchanged SDL) and only tightens what input it accepts.
+    reserved_types = {}  # noqa: RUF012
+
+
+GLOBAL_ID_SCALAR = ScalarDefinition(
+    name="ID",
+    description=GraphQLID.description,
+    specified_by_url=None,
+    serialize=GraphQLID.serialize,
+    parse_value=_coerce_global_id,
+    parse_literal=_coerce_global_id_literal,
+    implementation=_GlobalIDType(
+        name="ID",
+        description=GraphQLID.description,
+        serialize=GraphQLID.serialize,
+        parse_value=_coerce_global_id,
+        parse_literal=_coerce_global_id_literal,
+    ),
+)
+"""Pass as `scalar_overrides={strawberry.ID: GLOBAL_ID_SCALAR}` when building the schema."""
 
 
 def decode_id(global_id: str, expected: str | Sequence[str]) -> uuid.UUID | None:

@@ -30,7 +30,7 @@ from schema.input_values import RejectUnstorableInput
 from schema.limits import OperationLimitsRule
 from schema.node import resolve_node, resolve_nodes
 from schema.permissions import authenticated
-from schema.relay import Node, to_global_id
+from schema.relay import GLOBAL_ID_SCALAR, Node, to_global_id
 
 
 @strawberry.type
@@ -107,6 +107,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         mutation=mutation,
         subscription=Subscription,
         config=StrawberryConfig(disable_field_suggestions=not settings.field_suggestions),
+        scalar_overrides={strawberry.ID: GLOBAL_ID_SCALAR},
         extensions=[
             # Factories, not instances: each request gets its own extension objects
             # (the parse and validation caches behind them are shared).

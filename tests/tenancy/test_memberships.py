@@ -66,11 +66,15 @@ async def test_membership_input_errors(tenant_a, tenant_b):
     cases = [
         ({"userId": user_id}, "input.organizationId", "INVALID"),
         ({"userId": user_id, "facilityId": facility_b}, "input.facilityId", "NOT_FOUND"),
-        ({"userId": "not-an-id", "facilityId": facility_b}, "input.userId", "NOT_FOUND"),
+        # Well-formed, but of another type: no such user.
+        ({"userId": facility_b, "facilityId": facility_b}, "input.userId", "NOT_FOUND"),
     ]
     for payload, field, code in cases:
         result = await tenant_a.query(mutation, {"input": payload})
         assert result["grantMembership"] == {"membership": None, "errors": [{"field": field, "code": code}]}
+    # A malformed ID never reaches the mutation: the variable fails to coerce.
+    refused = await tenant_a.raw(mutation, {"input": {"userId": "not-an-id", "facilityId": facility_b}})
+    assert "data" not in refused and refused["errors"][0]["extensions"]["code"] == "INVALID_ID"
     me = await tenant_a.query("{ me { user { memberships { totalCount } } } }", role="viewer")
     assert me["me"]["user"]["memberships"]["totalCount"] == 0
 

@@ -103,7 +103,7 @@ async def test_organization_lifecycle_is_audited(tenant_a):
         (CREATE_FACILITY, {"name": "F"}, {("input.organizationId", "NOT_FOUND")}),
         (
             CREATE_FACILITY,
-            {"name": "F", "organizationId": "garbage"},
+            {"name": "F", "organizationId": to_global_id("Tenant", uuid.uuid4())},
             {("input.organizationId", "NOT_FOUND")},
         ),
         (
@@ -168,8 +168,7 @@ async def test_bad_input_is_typed_and_changes_nothing(tenant_a, mutation, payloa
 async def test_update_and_deactivate_unknown_ids(tenant_a):
     for mutation in ("deactivateOrganization", "deactivateFacility", "deactivatePatient", "deactivateUser"):
         for bad in (
-            "",
-            "%%%",
+            to_global_id("Tenant", uuid.uuid4()),
             to_global_id("Organization", uuid.uuid4()),
             to_global_id("Patient", uuid.uuid4()),
         ):

@@ -49,8 +49,7 @@ async def test_update_and_deactivate_unknown_ids(tenant_a, mutation, with_input)
     ids = await seeded(tenant_a)
     before = await state(tenant_a, ids)
     for bad in (
-        "",
-        "%%%",
+        to_global_id("Tenant", uuid.uuid4()),
         ids["facility"],
         to_global_id("Provider", uuid.uuid4()),
         to_global_id("Address", uuid.uuid4()),

@@ -240,7 +240,11 @@ CASES: list[Case] = [
         lambda ids: provider_input("x", userId=to_global_id("User", uuid.uuid4())),
         {("input.userId", "NOT_FOUND")},
     ),
-    (CREATE_PROVIDER, lambda ids: provider_input("x", userId="garbage"), {("input.userId", "NOT_FOUND")}),
+    (
+        CREATE_PROVIDER,
+        lambda ids: provider_input("x", userId=to_global_id("Tenant", uuid.uuid4())),
+        {("input.userId", "NOT_FOUND")},
+    ),
     (
         CREATE_PROVIDER,
         lambda ids: provider_input("x", userId=ids["provider"]),
@@ -280,7 +284,11 @@ CASES: list[Case] = [
         lambda ids: {k: v for k, v in address_input("").items() if k != "ownerId"},
         {("input.ownerId", "REQUIRED")},
     ),
-    (CREATE_ADDRESS, lambda ids: address_input("garbage"), {("input.ownerId", "NOT_FOUND")}),
+    (
+        CREATE_ADDRESS,
+        lambda ids: address_input(to_global_id("Tenant", uuid.uuid4())),
+        {("input.ownerId", "NOT_FOUND")},
+    ),
     (
         CREATE_ADDRESS,
         lambda ids: address_input(to_global_id("Facility", uuid.uuid4())),
@@ -305,7 +313,10 @@ CASES: list[Case] = [
     (ASSIGN, lambda ids: {}, {("input.facilityId", "REQUIRED"), ("input.providerId", "REQUIRED")}),
     (
         ASSIGN,
-        lambda ids: {"facilityId": "garbage", "providerId": to_global_id("Provider", uuid.uuid4())},
+        lambda ids: {
+            "facilityId": to_global_id("Tenant", uuid.uuid4()),
+            "providerId": to_global_id("Provider", uuid.uuid4()),
+        },
         {("input.facilityId", "NOT_FOUND"), ("input.providerId", "NOT_FOUND")},
     ),
     (
@@ -369,7 +380,12 @@ async def test_bad_updates_are_typed_and_change_nothing(tenant_a):
             {("input.npi", "INVALID"), ("input.firstName", "REQUIRED")},
         ),
         (UPDATE_PROVIDER, ids["provider"], {"npi": other["npi"]}, {("input.npi", "DUPLICATE")}),
-        (UPDATE_PROVIDER, ids["provider"], {"userId": "%%%"}, {("input.userId", "NOT_FOUND")}),
+        (
+            UPDATE_PROVIDER,
+            ids["provider"],
+            {"userId": to_global_id("Tenant", uuid.uuid4())},
+            {("input.userId", "NOT_FOUND")},
+        ),
         (UPDATE_ASSIGNMENT, ids["assignment"], {"endDate": "1999-01-01"}, {("input.endDate", "INVALID")}),
         (
             UPDATE_ASSIGNMENT,

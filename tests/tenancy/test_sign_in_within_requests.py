@@ -14,7 +14,7 @@ PATIENTS = "{ patients(first: 100) { nodes { id facility { id } } } }"
 # The first field loads the caller's principal, which scopes the request's transaction;
 # the sign-in field after it must not rescope it.
 DEACTIVATE = """mutation($prefix: String!, $id: ID!) {
-  before: deactivatePatient(id: "") { errors { code } }
+  before: deactivatePatient(id: "UGF0aWVudDowMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA") { errors { code } }
   logout(refreshToken: $prefix) { ok }
   deactivatePatient(id: $id) {
     patient { id mrn facility { name organization { name } } }
@@ -23,7 +23,7 @@ DEACTIVATE = """mutation($prefix: String!, $id: ID!) {
 }"""
 
 UPDATE = """mutation($prefix: String!, $id: ID!) {
-  before: deactivatePatient(id: "") { errors { code } }
+  before: deactivatePatient(id: "UGF0aWVudDowMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA") { errors { code } }
   refreshToken(refreshToken: $prefix) { accessToken }
   updatePatient(id: $id, input: {}) { patient { id mrn lastName } errors { field code } }
 }"""
@@ -71,7 +71,7 @@ async def test_sign_in_mutations_do_not_widen_a_scoped_user(tenant_a):
         assert payload == {"patient": None, "errors": [{"field": "id", "code": "NOT_FOUND"}]}
     login_beside = await tenant_a.raw(
         f"""mutation {{
-          before: deactivatePatient(id: "") {{ errors {{ code }} }}
+          before: deactivatePatient(id: "UGF0aWVudDowMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA") {{ errors {{ code }} }}
           login(email: "{tenant_a.email("owner")}", password: "medgraph-demo", tenant: "{tenant_a.slug}") {{
             accessToken
           }}
@@ -102,7 +102,7 @@ async def test_an_anonymous_request_acts_as_the_user_it_signs_in(tenant_a, clien
 async def test_a_request_with_a_token_keeps_its_identity_when_it_signs_in(tenant_a, tenant_b):
     result = await tenant_a.query(
         """mutation($email: String!, $tenant: String!) {
-          before: deactivatePatient(id: "") { errors { code } }
+          before: deactivatePatient(id: "UGF0aWVudDowMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA") { errors { code } }
           login(email: $email, password: "medgraph-demo", tenant: $tenant) {
             accessToken user { email roles { key } }
           }
