@@ -4,20 +4,31 @@ PostgreSQL stores no NUL character in text or jsonb and no lone UTF-16 surrogate
 anywhere; JSON numbers beyond 64-bit integers or not finite cannot round-trip through
 jsonb and JSON clients. Without this check such a value in any argument would reach
 the database (or the response encoder) and fail as an internal error instead of a
-clear one. JSON request bodies are already strict (see app/http.py); this covers the
-document's own literals and the variables of every transport, websockets included.
+clear one. Lists and objects nested deeper than `MEDGRAPH_MAX_INPUT_DEPTH` are refused
+the same way (no tenant setting needs more, and the response encoder stops at 254).
+JSON request bodies are already strict (see app/http.py); this covers the document's
+own literals (a validation rule) and the variables of every transport, websockets
+included (an extension, per request).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Iterator
 
-from graphql import FloatValueNode, GraphQLError, IntValueNode, Node, StringValueNode
+from graphql import (
+    FloatValueNode,
+    GraphQLError,
+    IntValueNode,
+    Node,
+    StringValueNode,
+    ValidationContext,
+    ValidationRule,
+)
 from strawberry.extensions import SchemaExtension
 
+from app.settings import get_settings
 from schema.errors import InputLimitError
 
 INT64 = 2**63
@@ -25,9 +36,6 @@ INT64 = 2**63
 NUL = "String values must not contain NUL (\\u0000) characters"
 SURROGATE = "String values must be valid Unicode: no lone surrogates (\\ud800-\\udfff)"
 NUMBER = "Numbers must be finite and fit in a 64-bit integer"
-
-# Only these can hide an unstorable literal: an escape, a long run of digits, an exponent.
-_SUSPECT = re.compile(r"\\u|\d{19}|[eE][+-]?\d{3}")
 
 
 def _text_problem(text: str) -> str | None:
@@ -41,8 +49,31 @@ def _text_problem(text: str) -> str | None:
     return None
 
 
-def value_problem(value: object) -> str | None:
-    """Why a decoded input value cannot be stored, or None."""
+def value_problem(value: object, max_depth: int = 32) -> str | None:
+    """Why a decoded input value cannot be stored, or None.
+
+    Walked with a stack, not recursion: a JSON body may nest a thousand levels deep
+    (orjson's limit), past Python's recursion limit, and variables are walked whether
+    or not the operation declares them.
+    """
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list | tuple):
+            if depth >= max_depth:
+                return _too_deep(max_depth)
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+        elif (problem := _scalar_problem(item)) is not None:
+            return problem
+    return None
+
+
+def _too_deep(max_depth: int) -> str:
+    return f"Input values must not nest deeper than {max_depth} levels of lists and objects"
+
+
+def _scalar_problem(value: object) -> str | None:
     if isinstance(value, str):
         return _text_problem(value)
     if isinstance(value, bool):
@@ -53,10 +84,6 @@ def value_problem(value: object) -> str | None:
         # Past 2^63 a float has lost an integer's digits (JSON parsers turn large integers
         # into floats): refused like the integer it stood for.
         return None if math.isfinite(value) and abs(value) < INT64 else NUMBER
-    if isinstance(value, dict):
-        return next((p for k, v in value.items() if (p := value_problem(k) or value_problem(v))), None)
-    if isinstance(value, list | tuple):
-        return next((p for v in value if (p := value_problem(v))), None)
     return None
 
 
@@ -67,9 +94,9 @@ def _literal_problem(node: Node) -> str | None:
         digits = len(node.value.lstrip("-"))  # never int() thousands of digits
         if digits <= 18:
             return None
-        return NUMBER if digits > 19 else value_problem(int(node.value))
+        return NUMBER if digits > 19 else _scalar_problem(int(node.value))
     if isinstance(node, FloatValueNode):
-        return value_problem(float(node.value))
+        return _scalar_problem(float(node.value))
     return None
 
 
@@ -84,27 +111,59 @@ def instant(value: dt.datetime, argument: str) -> dt.datetime:
         raise InputLimitError(f"`{argument}` is out of range") from exc
 
 
-class RejectUnstorableInput(SchemaExtension):
+class StorableLiteralsRule(ValidationRule):
+    """The document's own literals, checked as part of validation (and cached with it)."""
+
+    def __init__(self, context: ValidationContext) -> None:
+        super().__init__(context)
+        self.max_depth = get_settings().max_input_depth
+        self.depth = 0
+        self.reported = False
+
+    def enter_list_value(self, node: Node, *_args: object) -> None:
+        self.depth += 1
+        if self.depth == self.max_depth + 1:
+            self._refuse(node, _too_deep(self.max_depth))
+
+    def leave_list_value(self, *_args: object) -> None:
+        self.depth -= 1
+
+    enter_object_value = enter_list_value
+    leave_object_value = leave_list_value
+
+    def enter_string_value(self, node: Node, *_args: object) -> None:
+        self._check(node)
+
+    enter_int_value = enter_float_value = enter_string_value
+
+    def _check(self, node: Node) -> None:
+        if (problem := _literal_problem(node)) is not None:
+            self._refuse(node, problem)
+
+    def _refuse(self, node: Node, problem: str) -> None:
+        if not self.reported:  # one is enough: a document of bad literals is not a flood of errors
+            self.reported = True
+            self.report_error(GraphQLError(problem, node, extensions={"code": "BAD_USER_INPUT"}))
+
+
+class RejectUnstorableVariables(SchemaExtension):
+    """The variables of each request, declared or not, before anything executes."""
+
     def on_validate(self) -> Iterator[None]:
         # Before yielding: strawberry stops on pre_execution_errors right after the hooks'
         # first halves and validation, so errors found after the yield would come too late.
         context = self.execution_context
-        document = context.graphql_document
-        query = context.query or ""
-        problem = value_problem(context.variables or {})
-        if problem is None and document is not None and (_SUSPECT.search(query) or _text_problem(query)):
-            problem = next((p for node in _walk(document) if (p := _literal_problem(node))), None)
+        max_depth = get_settings().max_input_depth
+        variables = context.variables or {}
+        problem = next(
+            (
+                p
+                for name, value in variables.items()
+                if (p := _text_problem(name) or value_problem(value, max_depth))
+            ),
+            None,
+        )
         if problem is not None:
             error = GraphQLError(problem, extensions={"code": "BAD_USER_INPUT"})
             context.pre_execution_errors = [*(context.pre_execution_errors or []), error]
         yield
-
-
-def _walk(node: Node) -> Iterator[Node]:
-    yield node
-    for key in node.keys:
-        child = getattr(node, key, None)
-        children = child if isinstance(child, tuple | list) else (child,)
-        for item in children:
-            if isinstance(item, Node):
-                yield from _walk(item)

@@ -1,16 +1,21 @@
-"""Limits on an operation's shape: depth, aliases and cost, in one validation rule, so
-an operation over any of them never executes.
+"""Limits on an operation's shape, measured before the document is validated: depth,
+aliases, cost, field selections and directives. A document over any of them is refused
+without running graphql-core's rules, some of which cost time quadratic in the fields a
+selection set repeats (see schema/documents.py, which runs this first).
 
 - depth: how deeply fields with selections nest (introspection fields aside);
 - aliases: aliased fields, each fragment spread counting its fragment's aliases;
 - cost: each selected field costs 1; a field that takes `first`/`last` multiplies the
   cost of what it selects by that page size (the maximum page size when it comes from
-  a variable, the default page size when absent on a connection).
+  a variable, the default page size when absent on a connection);
+- fields: field selections once fragments are expanded (each spread counts its
+  fragment's), a bound on the work of validating and executing the operation;
+- directives: directives written anywhere in the document.
 
 Each fragment is measured once and the result reused wherever it is spread: walking
 it again per spread takes time exponential in the nesting of fragments that spread
-fragments (thirty such lines of a query would hang a worker). Tokens are limited by
-Strawberry's MaxTokensLimiter, before parsing (see schema/root.py).
+fragments (thirty such lines of a query would hang a worker). Tokens and the size of
+the query text are limited before parsing.
 """
 
 from __future__ import annotations
@@ -18,18 +23,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from graphql import (
+    DirectiveNode,
+    DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     InlineFragmentNode,
     IntValueNode,
+    Node,
     OperationDefinitionNode,
     SelectionSetNode,
-    ValidationContext,
-    ValidationRule,
 )
 
-from app.settings import get_settings
+from app.settings import Settings
 
 
 def _page_size(field: FieldNode, default: int, maximum: int) -> int:
@@ -51,31 +58,76 @@ class Shape:
     depth: int = 0
     aliases: int = 0
     cost: int = 0
+    fields: int = 0
 
 
 EMPTY = Shape()
 
 
-class OperationLimitsRule(ValidationRule):
-    def __init__(self, context: ValidationContext) -> None:
-        super().__init__(context)
-        settings = get_settings()
-        self.max_depth = settings.max_query_depth
-        self.max_aliases = settings.max_aliases
-        self.max_cost = settings.max_query_cost
-        self.default = settings.default_page_size
-        self.maximum = settings.max_page_size
+def limit_errors(document: DocumentNode, settings: Settings) -> list[GraphQLError]:
+    """Every limit the document's operations exceed, as errors with a stable code."""
+    measure = _Measure(document, settings)
+    errors = [
+        error
+        for node in document.definitions
+        if isinstance(node, OperationDefinitionNode)
+        for error in measure.operation_errors(node)
+    ]
+    directives = _count_directives(document)
+    if directives > settings.max_directives:
+        errors.append(
+            _refusal(
+                None,
+                "TOO_MANY_DIRECTIVES",
+                f"{directives} directives found. Allowed: {settings.max_directives}",
+            )
+        )
+    return errors
+
+
+class _Measure:
+    def __init__(self, document: DocumentNode, settings: Settings) -> None:
+        self.settings = settings
+        self.definitions = {
+            node.name.value: node for node in document.definitions if isinstance(node, FragmentDefinitionNode)
+        }
         self.fragments: dict[str, Shape] = {}
+
+    def operation_errors(self, node: OperationDefinitionNode) -> list[GraphQLError]:
+        settings = self.settings
+        shape = self._measure(node.selection_set, frozenset())
+        name = node.name.value if node.name else "anonymous"
+        errors = []
+        if shape.depth > settings.max_query_depth:
+            message = f"'{name}' exceeds maximum operation depth of {settings.max_query_depth}"
+            errors.append(_refusal(node, "QUERY_TOO_DEEP", message))
+        if shape.aliases > settings.max_aliases:
+            message = f"{shape.aliases} aliases found. Allowed: {settings.max_aliases}"
+            errors.append(_refusal(node, "TOO_MANY_ALIASES", message))
+        if shape.cost > settings.max_query_cost:
+            message = (
+                f"Query cost {shape.cost} exceeds the maximum of {settings.max_query_cost}; "
+                "ask for smaller pages or fewer nested lists"
+            )
+            errors.append(_refusal(node, "QUERY_TOO_COSTLY", message))
+        if shape.fields > settings.max_fields:
+            message = (
+                f"'{name}' selects {shape.fields} fields (fragments expanded). Allowed: {settings.max_fields}"
+            )
+            errors.append(_refusal(node, "TOO_MANY_FIELDS", message))
+        return errors
 
     def _measure(self, selection_set: SelectionSetNode | None, seen: frozenset[str]) -> Shape:
         if selection_set is None:
             return EMPTY
-        depth = aliases = cost = 0
+        depth = aliases = cost = fields = 0
+        default, maximum = self.settings.default_page_size, self.settings.max_page_size
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 inner = self._measure(selection.selection_set, seen)
                 aliases += inner.aliases + (1 if selection.alias else 0)
-                cost += 1 + _page_size(selection, self.default, self.maximum) * inner.cost
+                cost += 1 + _page_size(selection, default, maximum) * inner.cost
+                fields += 1 + inner.fields
                 if selection.selection_set and not selection.name.value.startswith("__"):
                     depth = max(depth, 1 + inner.depth)
                 continue
@@ -85,37 +137,37 @@ class OperationLimitsRule(ValidationRule):
                 inner = self._fragment(selection.name.value, seen)
             else:
                 continue
-            depth, aliases, cost = max(depth, inner.depth), aliases + inner.aliases, cost + inner.cost
-        return Shape(depth, aliases, cost)
+            depth = max(depth, inner.depth)
+            aliases, cost, fields = aliases + inner.aliases, cost + inner.cost, fields + inner.fields
+        return Shape(depth, aliases, cost, fields)
 
     def _fragment(self, name: str, seen: frozenset[str]) -> Shape:
         if name in self.fragments:
             return self.fragments[name]
-        fragment = self.context.get_fragment(name)
+        fragment = self.definitions.get(name)
         if fragment is None or name in seen:
-            return EMPTY  # unknown or cyclic: other validation rules report those
+            return EMPTY  # unknown or cyclic: validation reports those
         shape = self._measure(fragment.selection_set, seen | {name})
         self.fragments[name] = shape
         return shape
 
-    def enter_operation_definition(self, node: OperationDefinitionNode, *_args: object) -> None:
-        shape = self._measure(node.selection_set, frozenset())
-        name = node.name.value if node.name else "anonymous"
-        if shape.depth > self.max_depth:
-            self._refuse(
-                node, "QUERY_TOO_DEEP", f"'{name}' exceeds maximum operation depth of {self.max_depth}"
-            )
-        if shape.aliases > self.max_aliases:
-            self._refuse(
-                node, "TOO_MANY_ALIASES", f"{shape.aliases} aliases found. Allowed: {self.max_aliases}"
-            )
-        if shape.cost > self.max_cost:
-            self._refuse(
-                node,
-                "QUERY_TOO_COSTLY",
-                f"Query cost {shape.cost} exceeds the maximum of {self.max_cost}; "
-                "ask for smaller pages or fewer nested lists",
-            )
 
-    def _refuse(self, node: OperationDefinitionNode, code: str, message: str) -> None:
-        self.report_error(GraphQLError(message, node, extensions={"code": code}))
+def _count_directives(document: DocumentNode) -> int:
+    count = 0
+    stack: list[Node] = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, DirectiveNode):
+            count += 1
+            continue
+        for key in node.keys:
+            child = getattr(node, key, None)
+            if isinstance(child, tuple | list):
+                stack.extend(item for item in child if isinstance(item, Node))
+            elif isinstance(child, Node):
+                stack.append(child)
+    return count
+
+
+def _refusal(node: Node | None, code: str, message: str) -> GraphQLError:
+    return GraphQLError(message, node, extensions={"code": code})

@@ -11,12 +11,6 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult, Info
@@ -25,9 +19,9 @@ from strawberry.types.graphql import OperationType
 import modules.tenancy as tenancy
 from app.logging import log_unexpected
 from app.settings import Settings
+from schema.documents import DocumentPipeline
 from schema.extensions import RequestLifecycle, count_errors, is_unexpected, mask_unexpected
-from schema.input_values import RejectUnstorableInput
-from schema.limits import OperationLimitsRule
+from schema.input_values import RejectUnstorableVariables, StorableLiteralsRule
 from schema.node import resolve_node, resolve_nodes
 from schema.permissions import authenticated
 from schema.relay import GLOBAL_ID_SCALAR, Node, to_global_id
@@ -98,10 +92,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     tenancy.register_nodes()
     query = merge_types("Query", (NodeQuery, *queries))
     mutation = merge_types("Mutation", tuple(mutations))
-    # The validation rules are built once: the validation cache is keyed by the rule classes.
-    rules: list[type[ASTValidationRule]] = [OperationLimitsRule]
+    rules: list[type[ASTValidationRule]] = [StorableLiteralsRule]
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
+    documents = DocumentPipeline(settings, rules)
     return MedgraphSchema(
         query=query,
         mutation=mutation,
@@ -110,13 +104,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         scalar_overrides={strawberry.ID: GLOBAL_ID_SCALAR},
         extensions=[
             # Factories, not instances: each request gets its own extension objects
-            # (the parse and validation caches behind them are shared).
+            # (the document cache behind the gate is shared).
             RequestLifecycle,
-            lambda: ParserCache(maxsize=1000),
-            lambda: ValidationCache(maxsize=1000),
-            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-            lambda: AddValidationRules(rules),
-            RejectUnstorableInput,
+            documents.extension,
+            RejectUnstorableVariables,
             mask_unexpected,
         ],
     )

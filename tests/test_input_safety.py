@@ -6,6 +6,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from app.settings import get_settings
+
 
 async def test_nul_characters_are_refused_in_variables_and_literals(tenant_a):
     mutation = "mutation($n: String!) { createOrganization(input: {name: $n}) { errors { code } } }"
@@ -157,3 +159,31 @@ async def test_audit_bounds_outside_the_calendar_in_utc_are_refused(tenant_a, bo
         {"t": "9999-12-31T23:59:59-10:00"},
     )
     assert bound in _refused(result)
+
+
+def _nested_json(levels: int) -> str:
+    return '{"a": [' * levels + "1" + "]}" * levels
+
+
+async def test_deeply_nested_variables_are_refused_even_undeclared(tenant_a):
+    limit = get_settings().max_input_depth
+    for levels in (limit, 500):  # 500 levels are 1000 of JSON nesting, orjson's limit is 1024
+        body = '{"query": "{ me { scopeAll } }", "variables": {"x": ' + _nested_json(levels) + "}}"
+        message = _refused((await _post(tenant_a, body.encode())).json())
+        assert str(limit) in message and "nest" in message
+    within = '{"query": "{ me { scopeAll } }", "variables": {"x": ' + _nested_json(limit // 2 - 1) + "}}"
+    assert (await _post(tenant_a, within.encode())).json() == {"data": {"me": {"scopeAll": True}}}
+
+
+async def test_deeply_nested_literals_are_refused(tenant_a):
+    limit = get_settings().max_input_depth
+    deep = "{a: [" * (limit // 2 + 1) + "1" + "]}" * (limit // 2 + 1)
+    result = await tenant_a.raw(
+        f"mutation {{ updateTenant(input: {{settings: {deep}}}) {{ errors {{ code }} }} }}"
+    )
+    assert str(limit) in _refused(result)
+    shallow = "{a: [" * 3 + "1" + "]}" * 3
+    ok = await tenant_a.query(
+        f"mutation {{ updateTenant(input: {{settings: {shallow}}}) {{ errors {{ code }} }} }}"
+    )
+    assert ok["updateTenant"]["errors"] == []
