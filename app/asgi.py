@@ -7,8 +7,10 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
+import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -16,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from app.body_limit import BodySizeLimit
 from app.crypto import PhiCipher, cipher_for
 from app.db import create_engine
 from app.http import GraphQLEndpoint
@@ -78,8 +81,29 @@ def create_app(settings: Settings, api_url: str, engine: AsyncEngine | None = No
         lifespan=lifespan,
     )
     app.state.medgraph = state
-    app.add_middleware(AccessLog)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AccessLog)  # outermost: refusals are logged with their request id too
     return app
+
+
+def server_config(app: Starlette, settings: Settings, host: str, port: int, **kwargs: Any) -> uvicorn.Config:
+    """How uvicorn serves the app, for `medgraph serve` and the tests' real server alike.
+
+    Websocket messages get the ceiling request bodies have; only proxies listed in
+    `MEDGRAPH_FORWARDED_ALLOW_IPS` may say which address a client has (sign-in limits key
+    on it).
+    """
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        ws="websockets-sansio",
+        ws_max_size=settings.max_body_bytes,
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
+        **kwargs,
+    )
 
 
 class AccessLog:
@@ -123,4 +147,4 @@ class AccessLog:
             structlog.contextvars.unbind_contextvars("request_id")
 
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "server_config"]

@@ -53,7 +53,7 @@ async def run_migrations(owner_url: str, settings: Settings) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from app.asgi import create_app
+    from app.asgi import create_app, server_config
     from app.db import api_url_for
     from app.logging import configure_logging
 
@@ -64,7 +64,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     app = create_app(settings, api_url_for(owner_url, settings))
     host, port = args.host or settings.host, args.port or settings.port
     print(f"medgraph: GraphiQL at http://{host}:{port}/graphql", file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level="warning", ws="websockets-sansio")
+    uvicorn.Server(server_config(app, settings, host, port)).run()
 
 
 def cmd_migrate(_: argparse.Namespace) -> None:

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    forwarded_allow_ips: str = "127.0.0.1"
     log_level: str = "INFO"
     log_json: bool = True
 

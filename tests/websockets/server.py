@@ -32,14 +32,12 @@ class ServerThread:
 
     def _run(self) -> None:
         try:
-            from app.asgi import create_app
+            from app.asgi import create_app, server_config
             from app.db import api_url_for
 
             settings = get_settings()
             app = create_app(settings, api_url_for(self.owner_url, settings))
-            config = uvicorn.Config(
-                app, host="127.0.0.1", port=self.port, log_level="warning", ws="websockets-sansio"
-            )
+            config = server_config(app, settings, "127.0.0.1", self.port)
             self.server = uvicorn.Server(config)
             self.ready.set()
             asyncio.run(self._serve())
