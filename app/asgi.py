@@ -18,7 +18,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from app.auth.passwords import password_workers
 from app.body_limit import BodySizeLimit
+from app.context import SignInGuards
 from app.crypto import PhiCipher, cipher_for
 from app.db import create_engine
 from app.http import GraphQLEndpoint
@@ -26,6 +28,7 @@ from app.logging import get_logger
 from app.metrics import count_statements, observe_pool, registry
 from app.migrate import current_revision, head_revision
 from app.settings import Settings
+from app.throttle import SigninThrottle
 
 
 @dataclass
@@ -33,6 +36,7 @@ class AppState:
     settings: Settings
     engine: AsyncEngine
     cipher: PhiCipher
+    guards: SignInGuards
 
 
 def create_app(settings: Settings, api_url: str, engine: AsyncEngine | None = None) -> Starlette:
@@ -40,7 +44,8 @@ def create_app(settings: Settings, api_url: str, engine: AsyncEngine | None = No
     from schema.root import build_schema
 
     engine = engine or create_engine(api_url, settings)
-    state = AppState(settings, engine, cipher_for(settings.phi_key_bytes))
+    guards = SignInGuards(password_workers(settings), SigninThrottle(engine, settings))
+    state = AppState(settings, engine, cipher_for(settings.phi_key_bytes), guards)
     observe_pool(engine)
     count_statements(engine)
     graphql = GraphQLEndpoint(build_schema(settings), state)
@@ -67,6 +72,7 @@ def create_app(settings: Settings, api_url: str, engine: AsyncEngine | None = No
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
+        guards.passwords.shutdown()
         await engine.dispose()
 
     app = Starlette(

@@ -17,10 +17,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.auth.passwords import PasswordWorkers
 from app.auth.tokens import AccessClaims
 from app.crypto import PhiCipher
 from app.db import UnitOfWork
 from app.settings import Settings
+from app.throttle import SigninThrottle
 from schema.errors import AuthenticationError, PermissionDenied
 
 
@@ -42,6 +44,14 @@ class Principal:
 
 
 PrincipalLoader = Callable[["RequestContext", AccessClaims], Awaitable[Principal]]
+
+
+@dataclass(frozen=True, slots=True)
+class SignInGuards:
+    """What every request of one process shares to keep sign-in from stalling it."""
+
+    passwords: PasswordWorkers
+    throttle: SigninThrottle
 
 
 class LoaderRegistry:
@@ -81,6 +91,7 @@ class RequestContext:
         engine: AsyncEngine,
         cipher: PhiCipher,
         principal_loader: PrincipalLoader,
+        guards: SignInGuards,
         request_id: str,
         request: Any = None,
         response: Any = None,
@@ -93,6 +104,7 @@ class RequestContext:
         self.settings = settings
         self.engine = engine
         self.cipher = cipher
+        self.guards = guards
         self.request = request
         self.response = response
         self.request_id = request_id
@@ -121,6 +133,7 @@ class RequestContext:
             engine=self.engine,
             cipher=self.cipher,
             principal_loader=self._principal_loader,
+            guards=self.guards,
             request_id=self.request_id,
             request=self.request,
             claims=self.claims,

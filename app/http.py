@@ -115,6 +115,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             settings=state.settings,
             engine=state.engine,
             cipher=state.cipher,
+            guards=state.guards,
             authorization=request.headers.get("authorization"),
             headers=request.headers,
             client_ip=request.client.host if request.client else None,

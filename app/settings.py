@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     phi_key: str = DEV_PHI_KEY
     login_max_failures: int = 5
     login_lockout_seconds: int = 300
+    password_hash_threads: int = 1
+    password_hash_max_waiting: int = 16
+    signin_attempts_per_address: int = 60
+    signin_attempts_per_account: int = 10
+    signin_window_seconds: int = 300
+    signin_refusal_delay_ms: int = 1000
 
     graphiql: bool = True
     introspection: bool = True

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth.tokens import InvalidToken, decode_access_token
-from app.context import RequestContext
+from app.context import RequestContext, SignInGuards
 from app.crypto import PhiCipher
 from app.settings import Settings
 from modules.tenancy import load_principal
@@ -28,6 +28,7 @@ def build_context(
     settings: Settings,
     engine: AsyncEngine,
     cipher: PhiCipher,
+    guards: SignInGuards,
     authorization: str | None,
     headers: Any,
     client_ip: str | None,
@@ -47,6 +48,7 @@ def build_context(
         engine=engine,
         cipher=cipher,
         principal_loader=load_principal,
+        guards=guards,
         request_id=request_id or uuid.uuid4().hex,
         request=request,
         response=response,

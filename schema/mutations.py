@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 from strawberry.utils.str_converters import to_camel_case
 
+from app.auth.passwords import HashingBusy
 from schema.errors import FieldProblem, InputInvalid
 
 T = TypeVar("T")
@@ -47,6 +48,8 @@ async def run_mutation(
             return await work(conn), []
     except InputInvalid as exc:
         return None, exc.problems
+    except HashingBusy:
+        return None, [FieldProblem(None, "RATE_LIMITED", "The server is busy checking passwords; try again")]
     except sa.exc.IntegrityError as exc:
         field = (unique or {}).get(_constraint(exc) or "")
         if field is None:

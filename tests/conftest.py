@@ -10,6 +10,10 @@ import os
 
 os.environ.setdefault("MEDGRAPH_ENV", "test")
 os.environ.setdefault("MEDGRAPH_LOG_JSON", "true")
+# Every test signs in from the same address, many times: the sign-in limits are tested
+# on apps of their own (tests/tenancy/test_signin_limits.py).
+os.environ.setdefault("MEDGRAPH_SIGNIN_ATTEMPTS_PER_ADDRESS", "1000000")
+os.environ.setdefault("MEDGRAPH_SIGNIN_ATTEMPTS_PER_ACCOUNT", "1000000")
 
 import uuid  # noqa: E402
 from collections.abc import AsyncIterator  # noqa: E402

@@ -18,6 +18,7 @@ class TenancyErrorCode(Enum):
     INVALID_CREDENTIALS = "invalid_credentials"
     INVALID_TOKEN = "invalid_token"
     FORBIDDEN = "forbidden"
+    RATE_LIMITED = "rate_limited"
 
 
 @strawberry.type(description="A problem with one field of a tenancy mutation's input.")

@@ -79,7 +79,10 @@ class PeopleMutation:
         caller = await info.context.principal()
         values = given_fields(input, ["email", "full_name", "password", "roles"])
         user, errors = await mutate(
-            info, lambda c, a: users.create_user(c, a, caller, values), User.from_row, users.USER_UNIQUE
+            info,
+            lambda c, a: users.create_user(c, a, caller, values, info.context.guards.passwords),
+            User.from_row,
+            users.USER_UNIQUE,
         )
         return UserPayload(user=user, errors=errors)
 
@@ -88,7 +91,10 @@ class PeopleMutation:
         caller = await info.context.principal()
         pk, values = decode_id(id, "User"), given_fields(input, ["email", "full_name", "password", "roles"])
         user, errors = await mutate(
-            info, lambda c, a: users.update_user(c, a, caller, pk, values), User.from_row, users.USER_UNIQUE
+            info,
+            lambda c, a: users.update_user(c, a, caller, pk, values, info.context.guards.passwords),
+            User.from_row,
+            users.USER_UNIQUE,
         )
         return UserPayload(user=user, errors=errors)
 

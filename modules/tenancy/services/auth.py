@@ -15,7 +15,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.auth.passwords import verify_password
 from app.auth.tokens import (
     AccessClaims,
     InvalidToken,
@@ -81,52 +80,66 @@ async def tenant_for_slug(conn: AsyncConnection, slug: str) -> uuid.UUID | None:
     return await conn.scalar(sa.select(sa.func.tenant_id_for_slug(slug)))
 
 
-async def login(
-    ctx: RequestContext, conn: AsyncConnection, tenant_id: uuid.UUID, email: str, password: str
-) -> Session:
-    """Verify credentials; counts failures (which persist: the caller commits them)."""
-    settings = ctx.settings
-    user = (
+async def find_account(conn: AsyncConnection, email: str) -> Any | None:
+    """The user an email names in the scoped tenant, read without a lock: the password is
+    checked outside any transaction (hashing is slow), then `finish_login` locks the row."""
+    return (
         await conn.execute(
-            sa.select(m.users).where(m.users.c.email == email.strip().lower()).with_for_update()
+            sa.select(m.users, (m.users.c.locked_until > sa.func.now()).label("is_locked")).where(
+                m.users.c.email == email
+            )
         )
     ).first()
+
+
+async def finish_login(
+    ctx: RequestContext,
+    conn: AsyncConnection,
+    tenant_id: uuid.UUID,
+    account: Any,
+    verified: bool,
+    new_hash: str | None = None,
+) -> Session:
+    """Record the outcome of a password check: count a failure (which persists: the caller
+    commits it), or reset the count and issue a session. The row is locked and checked
+    again, since it may have changed while the password was being checked."""
+    settings = ctx.settings
+    user = (
+        await conn.execute(sa.select(m.users).where(m.users.c.id == account.id).with_for_update())
+    ).first()
     now = (await conn.execute(sa.select(sa.func.now()))).scalar_one()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        verify_password(None, password)  # same cost as a real check
+    if user is None or (user.locked_until is not None and user.locked_until > now):
         # The same answer as a wrong password: a distinct one would tell that the email
         # names an account (lock any address by failing five times, then read the reply).
         raise invalid()
-    if not verify_password(user.password_hash if user else None, password) or user is None:
-        if user is not None:
-            failures = user.failed_login_count + 1
-            locked_until = None
-            if failures >= settings.login_max_failures:
-                extra = failures - settings.login_max_failures
-                locked_until = now + min(
-                    dt.timedelta(seconds=settings.login_lockout_seconds * 2 ** min(extra, 16)), MAX_LOCKOUT
-                )
-            await conn.execute(
-                sa.update(m.users)
-                .where(m.users.c.id == user.id)
-                .values(failed_login_count=failures, locked_until=locked_until)
+    if not verified or user.password_hash != account.password_hash:
+        failures = user.failed_login_count + 1
+        locked_until = None
+        if failures >= settings.login_max_failures:
+            extra = failures - settings.login_max_failures
+            locked_until = now + min(
+                dt.timedelta(seconds=settings.login_lockout_seconds * 2 ** min(extra, 16)), MAX_LOCKOUT
             )
-            await write_audit(
-                conn,
-                Actor(tenant_id, None, ctx.request_id),
-                "user.login_failed",
-                "User",
-                user.id,
-                extra={"failures": failures, "locked": locked_until is not None},
-            )
+        await conn.execute(
+            sa.update(m.users)
+            .where(m.users.c.id == user.id)
+            .values(failed_login_count=failures, locked_until=locked_until)
+        )
+        await write_audit(
+            conn,
+            Actor(tenant_id, None, ctx.request_id),
+            "user.login_failed",
+            "User",
+            user.id,
+            extra={"failures": failures, "locked": locked_until is not None},
+        )
         raise invalid()
     if not user.is_active:
         raise invalid()
-    await conn.execute(
-        sa.update(m.users)
-        .where(m.users.c.id == user.id)
-        .values(failed_login_count=0, locked_until=None, last_login_at=sa.func.now())
-    )
+    reset: dict[str, Any] = {"failed_login_count": 0, "locked_until": None, "last_login_at": sa.func.now()}
+    if new_hash is not None:
+        reset["password_hash"] = new_hash  # made with today's hashing parameters
+    await conn.execute(sa.update(m.users).where(m.users.c.id == user.id).values(**reset))
     await write_audit(conn, Actor(tenant_id, user.id, ctx.request_id), "user.login", "User", user.id)
     return await _issue(conn, settings, user, uuid.uuid4())
 

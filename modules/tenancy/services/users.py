@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from app.auth.passwords import MIN_PASSWORD_LENGTH, PasswordWorkers
 from app.context import Principal
 from app.validators import SLUG_KEY, Check
 from modules.tenancy import models as m
@@ -49,26 +49,37 @@ async def _role_ids(conn: AsyncConnection, keys: list[str]) -> list[uuid.UUID]:
     return [r.id for r in rows]
 
 
-def _user_values(values: dict[str, Any]) -> dict[str, Any]:
+async def _user_values(values: dict[str, Any], passwords: PasswordWorkers) -> dict[str, Any]:
     out = {k: v for k, v in values.items() if k in ("full_name", "is_active")}
     if values.get("email") is not None:
         out["email"] = values["email"].strip().lower()
     if values.get("password") is not None:
-        out["password_hash"] = hash_password(values["password"])
+        out["password_hash"] = await passwords.hash(values["password"])
     return out
 
 
-async def create_user(conn: AsyncConnection, actor: Actor, caller: Principal, values: dict[str, Any]) -> Any:
+async def create_user(
+    conn: AsyncConnection,
+    actor: Actor,
+    caller: Principal,
+    values: dict[str, Any],
+    passwords: PasswordWorkers,
+) -> Any:
     _check_user(values, creating=True)
     role_ids = await _role_ids(conn, values.get("roles") or [])
     await check_roles_grantable(conn, caller, role_ids)
-    row = await insert_row(conn, actor, m.users, "User", _user_values(values))
+    row = await insert_row(conn, actor, m.users, "User", await _user_values(values, passwords))
     await _replace_roles(conn, actor, row.id, role_ids)
     return row
 
 
 async def update_user(
-    conn: AsyncConnection, actor: Actor, caller: Principal, pk: uuid.UUID | None, values: dict[str, Any]
+    conn: AsyncConnection,
+    actor: Actor,
+    caller: Principal,
+    pk: uuid.UUID | None,
+    values: dict[str, Any],
+    passwords: PasswordWorkers,
 ) -> Any:
     """A new password ends the user's sessions: refresh tokens issued before it stop working."""
     _check_user(values, creating=False)
@@ -77,7 +88,7 @@ async def update_user(
     role_ids = None if values.get("roles") is None else await _role_ids(conn, values["roles"])
     if role_ids is not None:
         await check_roles_grantable(conn, caller, role_ids)
-    row = await update_row(conn, actor, m.users, "User", before, _user_values(values))
+    row = await update_row(conn, actor, m.users, "User", before, await _user_values(values, passwords))
     if role_ids is not None:
         await _replace_roles(conn, actor, before.id, role_ids)
     if values.get("password") is not None:

@@ -1,0 +1,70 @@
+"""Sign-in throttling that every API process shares, kept in PostgreSQL.
+
+Each attempt is charged against its client address and its tenant + email, known
+account or not; `signin_throttle_take` (migration 0003) answers how long to wait, or
+counts the attempt. Keys are HMACs, so the table holds no address or email.
+
+A process remembers, for a short while, what the database refused, so an attacker
+repeating one refused attempt costs no round trip until the wait is over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.settings import Settings
+
+_TAKE = sa.text("SELECT signin_throttle_take(:keys, :limits, :window)")
+_REMEMBERED = 10_000
+
+
+class SigninThrottle:
+    def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._secret = hashlib.sha256(b"medgraph/signin-throttle\x00" + settings.jwt_secret.encode()).digest()
+        self._refused_until: dict[tuple[bytes, ...], float] = {}
+
+    def _key(self, *parts: str) -> bytes:
+        return hmac.new(self._secret, "\x1f".join(parts).encode(), hashlib.sha256).digest()
+
+    async def wait_seconds(self, address: str | None, tenant: str, email: str) -> float:
+        """0 when this attempt may go ahead (and is now counted), else seconds to wait."""
+        settings = self._settings
+        charges = [(self._key("account", tenant, email), settings.signin_attempts_per_account)]
+        if address:
+            charges.append((self._key("address", address), settings.signin_attempts_per_address))
+        keys = tuple(key for key, _ in charges)
+        now = time.monotonic()
+        until = self._refused_until.get(keys)
+        if until is not None and until > now:
+            return until - now
+        async with self._engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            wait = float(
+                await conn.scalar(
+                    _TAKE,
+                    {
+                        "keys": list(keys),
+                        "limits": [limit for _, limit in charges],
+                        "window": float(settings.signin_window_seconds),
+                    },
+                )
+                or 0.0
+            )
+        if wait > 0:
+            self._remember(keys, now + wait)
+        return wait
+
+    def _remember(self, keys: tuple[bytes, ...], until: float) -> None:
+        if len(self._refused_until) >= _REMEMBERED:
+            now = time.monotonic()
+            self._refused_until = {k: u for k, u in self._refused_until.items() if u > now}
+            if len(self._refused_until) >= _REMEMBERED:
+                self._refused_until.clear()
+        self._refused_until[keys] = until
