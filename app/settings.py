@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     jwt_issuer: str = "medgraph"
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 14 * 24 * 3600
+    refresh_reuse_window_seconds: int = 15
     phi_key: str = DEV_PHI_KEY
     login_max_failures: int = 5
     login_lockout_seconds: int = 300

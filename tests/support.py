@@ -93,6 +93,7 @@ def access_claims(**overrides: Any) -> dict[str, Any]:
         "iss": settings.jwt_issuer,
         "sub": str(uuid.uuid4()),
         "tid": str(uuid.uuid4()),
+        "sid": str(uuid.uuid4()),
         "roles": ["owner"],
         "typ": "access",
         "iat": now,

@@ -1,14 +1,23 @@
 """Access tokens (short-lived HS256 JWTs) and refresh tokens (opaque, stored hashed).
 
-An access token carries the user, the tenant and the role keys. Only HS256 is
-accepted, so `alg: none` and tokens signed with another key or algorithm fail.
-A refresh token is `<tenant uuid hex>.<random secret>`: the tenant part lets the
-server open a tenant-scoped transaction to find it; only its SHA-256 is stored.
+An access token carries the user, the tenant, the role keys and the session (`sid`,
+the refresh-token family it was issued with): once that session ends (sign-out, a
+reused refresh token, a new password), its access tokens are refused on their next
+request, not at expiry. Only HS256 is accepted, so `alg: none` and tokens signed with
+another key or algorithm fail.
+
+A refresh token is `<tenant uuid hex>.<secret>`: the tenant part lets the server open a
+tenant-scoped transaction to find it; only its SHA-256 is stored. The first of a session
+is random; each rotation's successor is derived from the token it replaces (an HMAC
+under a server key), so two tabs that refresh with the same token at once get the same
+successor without the server keeping any token in the clear.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 import time
 import uuid
@@ -31,10 +40,11 @@ class AccessClaims:
     tenant_id: uuid.UUID
     roles: tuple[str, ...]
     expires_at: int
+    session_id: uuid.UUID
 
 
 def issue_access_token(
-    settings: Settings, user_id: uuid.UUID, tenant_id: uuid.UUID, roles: list[str]
+    settings: Settings, user_id: uuid.UUID, tenant_id: uuid.UUID, roles: list[str], session_id: uuid.UUID
 ) -> tuple[str, int]:
     now = int(time.time())
     expires_at = now + settings.access_token_ttl_seconds
@@ -42,6 +52,7 @@ def issue_access_token(
         "iss": settings.jwt_issuer,
         "sub": str(user_id),
         "tid": str(tenant_id),
+        "sid": str(session_id),
         "roles": roles,
         "typ": "access",
         "iat": now,
@@ -58,7 +69,7 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
             settings.jwt_secret,
             algorithms=[ALGORITHM],
             issuer=settings.jwt_issuer,
-            options={"require": ["exp", "iat", "sub", "tid", "iss"]},
+            options={"require": ["exp", "iat", "sub", "tid", "sid", "iss"]},
         )
     except jwt.ExpiredSignatureError as exc:
         raise InvalidToken("Access token has expired") from exc
@@ -66,8 +77,13 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
         raise InvalidToken("Access token is invalid") from exc
     if payload.get("typ") != "access":
         raise InvalidToken("Access token is invalid")
-    sub, tid, roles = payload.get("sub"), payload.get("tid"), payload.get("roles", [])
-    if not isinstance(sub, str) or not isinstance(tid, str) or not isinstance(roles, list):
+    sub, tid, sid, roles = (
+        payload.get("sub"),
+        payload.get("tid"),
+        payload.get("sid"),
+        payload.get("roles", []),
+    )
+    if not all(isinstance(v, str) for v in (sub, tid, sid)) or not isinstance(roles, list):
         raise InvalidToken("Access token is invalid")
     try:
         return AccessClaims(
@@ -75,6 +91,7 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
             tenant_id=uuid.UUID(tid),
             roles=tuple(str(r) for r in roles),
             expires_at=int(payload["exp"]),
+            session_id=uuid.UUID(sid),
         )
     except (ValueError, TypeError) as exc:
         raise InvalidToken("Access token is invalid") from exc
@@ -84,6 +101,15 @@ def new_refresh_token(tenant_id: uuid.UUID) -> tuple[str, bytes]:
     """Return the token for the client and the hash to store."""
     token = f"{tenant_id.hex}.{secrets.token_urlsafe(32)}"
     return token, hash_refresh_token(token)
+
+
+def successor_refresh_token(settings: Settings, token: str) -> tuple[str, bytes]:
+    """The token that replaces `token` when it is rotated, and the hash to store."""
+    head, _, _ = token.partition(".")
+    key = hashlib.sha256(b"medgraph/refresh-successor\x00" + settings.jwt_secret.encode()).digest()
+    secret = base64.urlsafe_b64encode(hmac.new(key, token.encode(), hashlib.sha256).digest()).decode()
+    successor = f"{head}.{secret.rstrip('=')}"
+    return successor, hash_refresh_token(successor)
 
 
 def hash_refresh_token(token: str) -> bytes:

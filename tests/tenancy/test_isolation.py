@@ -178,6 +178,8 @@ async def test_api_role_cannot_bypass_rls(api_engine):
         assert forced is True
         # Not tenant data, and out of the API role's reach but through its function.
         reach = await conn.scalar(
-            sa.text("SELECT has_table_privilege(current_user, 'signin_throttle', 'SELECT,INSERT,UPDATE,DELETE')")
+            sa.text(
+                "SELECT has_table_privilege(current_user, 'signin_throttle', 'SELECT,INSERT,UPDATE,DELETE')"
+            )
         )
         assert reach is False

@@ -22,6 +22,7 @@ from app.auth.tokens import (
     issue_access_token,
     new_refresh_token,
     refresh_token_tenant,
+    successor_refresh_token,
 )
 from app.context import Principal, RequestContext
 from app.settings import Settings
@@ -58,21 +59,31 @@ async def role_keys(conn: AsyncConnection, user_id: uuid.UUID) -> list[str]:
     return list(rows.scalars())
 
 
-async def _issue(conn: AsyncConnection, settings: Settings, user: Any, family: uuid.UUID) -> Session:
+async def _issue(
+    conn: AsyncConnection,
+    settings: Settings,
+    user: Any,
+    family: uuid.UUID,
+    refresh: tuple[str, bytes] | None = None,
+) -> tuple[Session, uuid.UUID]:
+    """A new session state: an access token and a stored refresh token (random unless
+    given); returns the session and the refresh token's row id."""
     roles = await role_keys(conn, user.id)
-    access, expires = issue_access_token(settings, user.id, user.tenant_id, roles)
-    refresh, digest = new_refresh_token(user.tenant_id)
-    await conn.execute(
-        sa.insert(m.refresh_tokens).values(
+    access, expires = issue_access_token(settings, user.id, user.tenant_id, roles, family)
+    token, digest = refresh or new_refresh_token(user.tenant_id)
+    row_id = await conn.scalar(
+        sa.insert(m.refresh_tokens)
+        .values(
             tenant_id=user.tenant_id,
             user_id=user.id,
             token_hash=digest,
             family_id=family,
             expires_at=sa.func.now() + dt.timedelta(seconds=settings.refresh_token_ttl_seconds),
         )
+        .returning(m.refresh_tokens.c.id)
     )
-    claims = AccessClaims(user.id, user.tenant_id, tuple(roles), expires)
-    return Session(access, dt.datetime.fromtimestamp(expires, dt.UTC), refresh, user, claims)
+    claims = AccessClaims(user.id, user.tenant_id, tuple(roles), expires, family)
+    return Session(access, dt.datetime.fromtimestamp(expires, dt.UTC), token, user, claims), row_id
 
 
 async def tenant_for_slug(conn: AsyncConnection, slug: str) -> uuid.UUID | None:
@@ -141,11 +152,14 @@ async def finish_login(
         reset["password_hash"] = new_hash  # made with today's hashing parameters
     await conn.execute(sa.update(m.users).where(m.users.c.id == user.id).values(**reset))
     await write_audit(conn, Actor(tenant_id, user.id, ctx.request_id), "user.login", "User", user.id)
-    return await _issue(conn, settings, user, uuid.uuid4())
+    session, _ = await _issue(conn, settings, user, uuid.uuid4())
+    return session
 
 
 async def refresh(ctx: RequestContext, conn: AsyncConnection, token: str) -> Session:
-    """Rotate a refresh token. Presenting a rotated one revokes its whole family (reuse)."""
+    """Rotate a refresh token. A rotated token presented again within
+    `refresh_reuse_window_seconds` (two tabs refreshing at once) yields the same successor
+    and a new access token; later, it revokes the whole session (someone holds a copy)."""
     digest = hash_refresh_token(token)
     row = (
         await conn.execute(
@@ -156,20 +170,54 @@ async def refresh(ctx: RequestContext, conn: AsyncConnection, token: str) -> Ses
     if row is None or row.expires_at <= now:
         raise invalid("INVALID_TOKEN", "Refresh token is invalid or expired")
     actor = Actor(row.tenant_id, row.user_id, ctx.request_id)
+    successor = successor_refresh_token(ctx.settings, token)
     if row.revoked_at is not None:
-        # A rotated token came back: someone holds a copy. End every session of the family.
-        await _revoke_family(conn, row.family_id)
-        await write_audit(conn, actor, "user.refresh_reuse", "User", row.user_id)
+        window = dt.timedelta(seconds=ctx.settings.refresh_reuse_window_seconds)
+        if row.replaced_by is None or now - row.revoked_at > window:
+            await _revoke_family(conn, row.family_id)
+            await write_audit(conn, actor, "user.refresh_reuse", "User", row.user_id)
+            raise invalid("INVALID_TOKEN", "Refresh token is invalid or expired")
+        return await _reissue(ctx, conn, row, successor)
+    user = await _active_user(conn, row.user_id)
+    session, successor_id = await _issue(conn, ctx.settings, user, row.family_id, successor)
+    await conn.execute(
+        sa.update(m.refresh_tokens)
+        .where(m.refresh_tokens.c.id == row.id)
+        .values(revoked_at=sa.func.now(), replaced_by=successor_id)
+    )
+    await write_audit(conn, actor, "user.refresh", "User", row.user_id)
+    return session
+
+
+async def _reissue(
+    ctx: RequestContext, conn: AsyncConnection, row: Any, successor: tuple[str, bytes]
+) -> Session:
+    """Within the reuse window: the successor issued already, if it is still the live token
+    of a live session, with a new access token; otherwise refused (and nothing revoked)."""
+    live = await conn.scalar(
+        sa.select(sa.func.count()).where(
+            m.refresh_tokens.c.id == row.replaced_by,
+            m.refresh_tokens.c.token_hash == successor[1],
+            m.refresh_tokens.c.revoked_at.is_(None),
+        )
+    )
+    if not live:
         raise invalid("INVALID_TOKEN", "Refresh token is invalid or expired")
-    user = (await conn.execute(sa.select(m.users).where(m.users.c.id == row.user_id))).first()
+    user = await _active_user(conn, row.user_id)
+    roles = await role_keys(conn, user.id)
+    access, expires = issue_access_token(ctx.settings, user.id, user.tenant_id, roles, row.family_id)
+    claims = AccessClaims(user.id, user.tenant_id, tuple(roles), expires, row.family_id)
+    actor = Actor(row.tenant_id, row.user_id, ctx.request_id)
+    await write_audit(conn, actor, "user.refresh", "User", row.user_id, extra={"within_reuse_window": True})
+    return Session(access, dt.datetime.fromtimestamp(expires, dt.UTC), successor[0], user, claims)
+
+
+async def _active_user(conn: AsyncConnection, user_id: uuid.UUID) -> Any:
+    user = (await conn.execute(sa.select(m.users).where(m.users.c.id == user_id))).first()
     tenant_active = await conn.scalar(sa.select(m.tenants.c.is_active))
     if user is None or not user.is_active or not tenant_active:
         raise invalid("INVALID_TOKEN", "Refresh token is invalid or expired")
-    session = await _issue(conn, ctx.settings, user, row.family_id)
-    await conn.execute(
-        sa.update(m.refresh_tokens).where(m.refresh_tokens.c.id == row.id).values(revoked_at=sa.func.now())
-    )
-    return session
+    return user
 
 
 async def logout(ctx: RequestContext, conn: AsyncConnection, token: str) -> bool:
@@ -218,7 +266,9 @@ SELECT u.email, u.is_active,
       SELECT ms.facility_id AS fac FROM memberships ms
         WHERE ms.user_id = u.id AND ms.facility_id IS NOT NULL
       UNION SELECT f.id FROM memberships ms JOIN facilities f ON f.organization_id = ms.organization_id
-        WHERE ms.user_id = u.id) x), '{}') AS facility_ids
+        WHERE ms.user_id = u.id) x), '{}') AS facility_ids,
+  EXISTS (SELECT 1 FROM refresh_tokens rt
+          WHERE rt.family_id = :session_id AND rt.revoked_at IS NULL) AS session_open
 FROM users u WHERE u.id = :user_id
 """)
 
@@ -231,9 +281,12 @@ async def load_principal(ctx: RequestContext, claims: AccessClaims) -> Principal
     """
     ctx.uow.set_context(tenant_id=str(claims.tenant_id), user_id=str(claims.user_id), scope="all")
     async with ctx.uow.use() as conn:
-        row = (await conn.execute(_PRINCIPAL_SQL, {"user_id": claims.user_id})).first()
+        params = {"user_id": claims.user_id, "session_id": claims.session_id}
+        row = (await conn.execute(_PRINCIPAL_SQL, params)).first()
     if row is None or not row.is_active:
         raise AuthenticationError("User is deactivated or no longer exists")
+    if not row.session_open:
+        raise AuthenticationError("This session has ended (signed out or revoked); sign in again")
     if not row.tenant_active:
         raise AuthenticationError("Tenant is deactivated")
     permissions = frozenset(row.permissions)
