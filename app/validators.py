@@ -94,5 +94,9 @@ class Check:
         if value is not None and not timezone_is_valid(value):
             self.problems.add(self._field(name), "INVALID", "Not an IANA time zone name")
 
+    def json_object(self, name: str, value: object) -> None:
+        if value is not None and not isinstance(value, dict):
+            self.problems.add(self._field(name), "INVALID", "Must be a JSON object")
+
     def not_found(self, name: str, what: str) -> None:
         self.problems.add(self._field(name), "NOT_FOUND", f"No {what} with this ID")

@@ -73,3 +73,45 @@ async def test_creating_outside_ones_memberships_is_forbidden(tenant_a):
     }
     after = (await tenant_a.query("{ organizations { totalCount } }"))["organizations"]["totalCount"]
     assert after == before
+
+
+ROLES = "{ roles(first: 50) { nodes { id key name description permissions } } }"
+UPDATE_ROLE = """mutation($id: ID!, $input: RoleInput!) {
+  updateRole(id: $id, input: $input) { role { name } errors { field code } } }"""
+
+
+async def test_baseline_roles_keep_their_names_and_permissions(tenant_a):
+    before = (await tenant_a.query(ROLES))["roles"]["nodes"]
+    owner = next(r for r in before if r["key"] == "owner")
+    for role in ("owner", "admin"):
+        for change, field in (
+            ({"name": "Pwned"}, "input.name"),
+            ({"description": "anything"}, "input.description"),
+            ({"permissions": ["tenancy.read"]}, "input.permissions"),
+        ):
+            result = await tenant_a.query(UPDATE_ROLE, {"id": owner["id"], "input": change}, role=role)
+            assert _codes(result["updateRole"]) == [(field, "INVALID")], (role, change)
+    # Sending what the role already says is not a change.
+    same = await tenant_a.query(UPDATE_ROLE, {"id": owner["id"], "input": {"name": owner["name"]}})
+    assert same["updateRole"]["errors"] == []
+    assert (await tenant_a.query(ROLES))["roles"]["nodes"] == before
+
+
+async def test_organization_settings_must_be_a_json_object(tenant_a):
+    create = """mutation($s: JSON) { createOrganization(input: {name: "Settings Co", settings: $s}) {
+      organization { id } errors { field code } } }"""
+    for bad in ([1, 2], "text", 3, True):
+        result = await tenant_a.query(create, {"s": bad})
+        assert _codes(result["createOrganization"]) == [("input.settings", "INVALID")], bad
+    literal = await tenant_a.query(
+        'mutation { createOrganization(input: {name: "Settings Co", settings: [1, 2]}) { errors { field code } } }'
+    )
+    assert _codes(literal["createOrganization"]) == [("input.settings", "INVALID")]
+    org = (await tenant_a.query("{ organizations(first: 1) { nodes { id } } }"))["organizations"]["nodes"][0]
+    update = await tenant_a.query(
+        "mutation($id: ID!) { updateOrganization(id: $id, input: {settings: [1]}) { errors { field code } } }",
+        {"id": org["id"]},
+    )
+    assert _codes(update["updateOrganization"]) == [("input.settings", "INVALID")]
+    fine = await tenant_a.query(create, {"s": {"billing": {"net": 30}}})
+    assert fine["createOrganization"]["errors"] == []

@@ -27,6 +27,7 @@ def _check_organization(values: dict[str, Any], creating: bool) -> None:
     check.email("email", values.get("email"))
     check.phone("phone", values.get("phone"))
     check.text("tax_id", values.get("tax_id"), max_len=20)
+    check.json_object("settings", values.get("settings"))
     problems.raise_if_any()
 
 

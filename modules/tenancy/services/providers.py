@@ -231,9 +231,8 @@ def _check_tenant(values: dict[str, Any]) -> None:
     check = Check(problems)
     check.present(values, ("name", "settings", "features"))
     check.text("name", values.get("name"), max_len=200)
-    for name in ("settings", "features"):
-        if values.get(name) is not None and not isinstance(values[name], dict):
-            problems.add(f"input.{name}", "INVALID", "Must be a JSON object")
+    check.json_object("settings", values.get("settings"))
+    check.json_object("features", values.get("features"))
     features = values.get("features")
     if isinstance(features, dict) and not all(isinstance(v, bool) for v in features.values()):
         problems.add("input.features", "INVALID", "Each feature must be true or false")

@@ -187,8 +187,14 @@ async def update_role(
 ) -> Any:
     _check_role(values, False, await _known_permissions(conn))
     before = await existing_row(conn, m.roles, pk, "role")
-    if before.is_system and values.get("permissions") is not None:
-        raise_problem("permissions", "INVALID", "Baseline roles' permissions are fixed")
+    if before.is_system:
+        # Baseline roles mean the same in every tenant: clients and operators rely on
+        # "Owner" being the owner. Custom roles are for anything else.
+        if values.get("permissions") is not None:
+            raise_problem("permissions", "INVALID", "Baseline roles' permissions are fixed")
+        for field in ("name", "description"):
+            if field in values and values[field] != getattr(before, field):
+                raise_problem(field, "INVALID", f"Baseline roles' {field}s are fixed")
     if values.get("permissions") is not None:
         # Both what the role grants now and what it is to grant must be the caller's to give.
         await check_roles_grantable(conn, caller, [before.id], field="permissions")
