@@ -22,6 +22,9 @@ from schema.relay import Connection
 
 T = TypeVar("T")
 
+MatchRecorder = Callable[[Sequence[uuid.UUID]], None]
+"""Told the id of every row a list's filter matches, on every page or none (see below)."""
+
 
 @dataclass(frozen=True)
 class ListSpec:
@@ -52,10 +55,17 @@ async def list_connection(
     order_field: str,
     descending: bool,
     args: PageArgs,
+    *,
+    record_matches: MatchRecorder | None = None,
 ) -> Connection[T]:
+    """One page of a list. `record_matches`, when given, hears of every row the filter
+    matches, whatever the page holds: a search by PHI reveals a match through
+    `totalCount` or `hasNextPage` as surely as through a row, so each match is logged."""
     order, sort_key = _order(spec, order_field, descending)
     base = sa.select(spec.table).where(*where)
     rows = await fetch_rows(ctx, paginate(base, order, spec.table.c.id, args))
+    if record_matches is not None:
+        record_matches([row.id for row in await fetch_rows(ctx, sa.select(spec.table.c.id).where(*where))])
 
     async def count_total() -> int:
         count = sa.select(sa.func.count()).select_from(spec.table).where(*where)
@@ -95,8 +105,11 @@ def nested_connection_loader(
     order_field: str,
     descending: bool,
     args: PageArgs,
+    *,
+    record_matches: MatchRecorder | None = None,
 ) -> DataLoader:
-    """One connection per parent id, for a whole batch of parents in one query.
+    """One connection per parent id, for a whole batch of parents in one query
+    (and, with `record_matches`, one more query for every match of the whole batch).
 
     Register it under a key made of the field's arguments (see LoaderRegistry), so
     every parent asking with the same arguments joins the same batch.
@@ -110,6 +123,9 @@ def nested_connection_loader(
     async def batch(keys: list[uuid.UUID]) -> list[Connection[T]]:
         base = sa.select(spec.table).where(any_of(parent_col, keys), *where)
         rows = await fetch_rows(ctx, paginate(base, order, spec.table.c.id, args, partition=parent_col))
+        if record_matches is not None:
+            matched = sa.select(spec.table.c.id).where(any_of(parent_col, keys), *where)
+            record_matches([row.id for row in await fetch_rows(ctx, matched)])
         grouped: dict[uuid.UUID, list[Any]] = {key: [] for key in keys}
         for row in rows:
             grouped[row._mapping[parent]].append(row)

@@ -17,7 +17,7 @@ from modules.tenancy.enums import (
     OrganizationType,
     Sex,
 )
-from modules.tenancy.errors import TenancyError
+from modules.tenancy.errors import TenancyError, TenancyErrorCode
 from modules.tenancy.mutation_support import mutate
 from modules.tenancy.people import Patient
 from modules.tenancy.services import organizations as orgs
@@ -149,6 +149,19 @@ def _patient_values(data: PatientInput) -> dict:
     return values
 
 
+async def _log_duplicate_mrn(info: Info, values: dict, errors: list[TenancyError]) -> None:
+    """A DUPLICATE on the MRN tells the caller that some patient has it, even one at a
+    facility they cannot see: log it as an access of that patient, with the request's
+    stated reason, so every such probe is auditable."""
+    if not any(e.field == "input.mrn" and e.code is TenancyErrorCode.DUPLICATE for e in errors):
+        return
+    ctx = info.context
+    async with ctx.uow.use() as conn:
+        holder = await patients.holder_of_mrn(conn, ctx.cipher, values["mrn"])
+    if holder is not None:
+        ctx.phi.record(holder, "duplicate:mrn")
+
+
 @strawberry.type
 class TenancyMutation:
     @strawberry.mutation(extensions=requires("tenancy.manage"))
@@ -220,6 +233,7 @@ class TenancyMutation:
             Patient.from_row,
             patients.PATIENT_UNIQUE,
         )
+        await _log_duplicate_mrn(info, values, errors)
         return PatientPayload(patient=patient, errors=errors)
 
     @strawberry.mutation(extensions=requires("patients.manage"))
@@ -231,6 +245,7 @@ class TenancyMutation:
             Patient.from_row,
             patients.PATIENT_UNIQUE,
         )
+        await _log_duplicate_mrn(info, values, errors)
         return PatientPayload(patient=patient, errors=errors)
 
     @strawberry.mutation(extensions=requires("patients.manage"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 import strawberry
@@ -20,6 +20,7 @@ from modules.tenancy.enums import ActiveStatus, MembershipRole, Sex
 from modules.tenancy.filters import PatientFilter, phi_searched
 from modules.tenancy.types import Facility, Organization
 from schema.errors import PermissionDenied
+from schema.lists import MatchRecorder
 from schema.nested import child_connection
 from schema.relay import Connection, Node, to_global_id
 
@@ -195,18 +196,18 @@ def _phi(patient: Patient, info: Info, field: str) -> str | None:
     return info.context.cipher.open(patient.sealed[field], row_id=str(patient.pk), column=field)
 
 
-def patients_found_by(ctx: RequestContext, filter: PatientFilter | None) -> Callable[[Any], Patient]:
-    """Makes the patients of a list; a search by PHI records each match in the access log."""
+def phi_search_log(ctx: RequestContext, filter: PatientFilter | None) -> MatchRecorder | None:
+    """For a search by PHI: records every patient it matches in the access log."""
     searched = phi_searched(filter)
     if not searched:
-        return Patient.from_row
+        return None
 
-    def found(row: Any) -> Patient:
-        for name in searched:
-            ctx.phi.record(row.id, f"search:{name}")
-        return Patient.from_row(row)
+    def record(patient_ids: Sequence[uuid.UUID]) -> None:
+        for patient_id in patient_ids:
+            for name in searched:
+                ctx.phi.record(patient_id, f"search:{name}")
 
-    return found
+    return record
 
 
 @strawberry.type(

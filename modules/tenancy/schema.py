@@ -34,7 +34,7 @@ from modules.tenancy.people import (
     Role,
     Tenant,
     User,
-    patients_found_by,
+    phi_search_log,
 )
 from modules.tenancy.types import Facility, Organization, Provider
 from schema.lists import fetch_rows, list_connection
@@ -180,10 +180,11 @@ class TenancyQuery:
         return await list_connection(
             info.context,
             ld.PATIENTS,
-            patients_found_by(info.context, filter),
+            Patient.from_row,
             patient_where(info.context, filter),
             *order_of(order_by, TimeOrder()),
             page_args(first, after, last, before),
+            record_matches=phi_search_log(info.context, filter),
         )
 
     @strawberry.field(extensions=requires("audit.read"))

@@ -272,13 +272,13 @@ class Facility(Node):
         filter: PatientFilter | None = None,
         order_by: TimeOrder | None = None,
     ) -> Connection[PatientRef]:
-        from modules.tenancy.people import patients_found_by
+        from modules.tenancy.people import Patient, phi_search_log
 
         await info.context.require("patients.read")
         return await child_connection(
             info,
             ld.PATIENTS,
-            patients_found_by(info.context, filter),
+            Patient.from_row,
             "facility_id",
             self.pk,
             patient_where(info.context, filter),
@@ -288,6 +288,7 @@ class Facility(Node):
             after,
             last,
             before,
+            record_matches=phi_search_log(info.context, filter),
         )
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.crypto import PhiCipher
@@ -96,6 +97,16 @@ async def update_patient(
     if "status" in values and values["status"] is not None:
         changes["status"] = values["status"]
     return await update_row(conn, actor, m.patients, "Patient", before, changes)
+
+
+async def holder_of_mrn(conn: AsyncConnection, cipher: PhiCipher, mrn: str) -> uuid.UUID | None:
+    """The patient of this tenant who holds `mrn`, whichever facilities the caller sees.
+
+    Duplicate detection has to look past memberships (an MRN is unique in the tenant), so
+    its answer tells that the MRN exists: the caller logs it as an access of that patient.
+    """
+    index = cipher.blind_index(mrn.strip())
+    return await conn.scalar(sa.select(sa.func.patient_with_mrn_index(index)))
 
 
 async def deactivate_patient(conn: AsyncConnection, actor: Actor, pk: uuid.UUID | None) -> Any:
