@@ -29,6 +29,7 @@ from app.metrics import count_statements, observe_pool, registry
 from app.migrate import current_revision, head_revision
 from app.settings import Settings
 from app.throttle import SigninThrottle
+from app.websockets import SocketRegistry
 
 
 @dataclass
@@ -37,6 +38,7 @@ class AppState:
     engine: AsyncEngine
     cipher: PhiCipher
     guards: SignInGuards
+    sockets: SocketRegistry
 
 
 def create_app(settings: Settings, api_url: str, engine: AsyncEngine | None = None) -> Starlette:
@@ -45,7 +47,8 @@ def create_app(settings: Settings, api_url: str, engine: AsyncEngine | None = No
 
     engine = engine or create_engine(api_url, settings)
     guards = SignInGuards(password_workers(settings), SigninThrottle(engine, settings))
-    state = AppState(settings, engine, cipher_for(settings.phi_key_bytes), guards)
+    sockets = SocketRegistry(settings.max_sockets_per_user)
+    state = AppState(settings, engine, cipher_for(settings.phi_key_bytes), guards, sockets)
     observe_pool(engine)
     count_statements(engine)
     graphql = GraphQLEndpoint(build_schema(settings), state)
@@ -106,6 +109,7 @@ def server_config(app: Starlette, settings: Settings, host: str, port: int, **kw
         log_level="warning",
         ws="websockets-sansio",
         ws_max_size=settings.max_body_bytes,
+        log_config=None,  # uvicorn's loggers go through ours: JSON lines like every other
         proxy_headers=bool(settings.forwarded_allow_ips),
         forwarded_allow_ips=settings.forwarded_allow_ips or None,
         **kwargs,

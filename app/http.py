@@ -124,6 +124,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             response=response,
         )
         ctx.connection_params = None  # type: ignore[attr-defined]
+        ctx.socket_slot = None  # type: ignore[attr-defined]
         return ctx
 
     async def on_ws_connect(self, context: RequestContext) -> Any:  # type: ignore[override]
@@ -136,6 +137,10 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             context.auth_error = None
         except InvalidToken as exc:
             raise ConnectionRejectionError({"message": str(exc)}) from exc
+        # Counted until the socket closes (released by the handler); past the limit this
+        # raises SocketLimitReached, which the handlers answer with close code 4429.
+        self.state.sockets.acquire(context.claims.user_id)
+        context.socket_slot = (self.state.sockets, context.claims.user_id)  # type: ignore[attr-defined]
         return None
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:

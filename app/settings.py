@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     document_cache_bytes: int = 256 * 1024
     max_input_depth: int = 32
+    max_sockets_per_user: int = 10
+    max_subscriptions_per_socket: int = 20
     max_page_size: int = 100
     default_page_size: int = 20
 

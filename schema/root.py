@@ -58,8 +58,12 @@ class Subscription:
             tick = info.context.fork()
             try:
                 principal = await tick.principal()
-            finally:
-                await tick.uow.finish()
+            except BaseException:
+                # Refused, or the client left mid-tick (cancelled, perhaps mid-statement):
+                # roll back rather than commit a transaction that may be broken.
+                await tick.uow.finish(commit=False)
+                raise
+            await tick.uow.finish()
             user_id = strawberry.ID(to_global_id("User", principal.user_id))
             yield Heartbeat(at=dt.datetime.now(dt.UTC), user_id=user_id)
             await asyncio.sleep(interval)

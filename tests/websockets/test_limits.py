@@ -1,0 +1,139 @@
+"""Per-user socket and per-socket operation limits, clean ends when a client leaves
+mid-tick, and queries, mutations and PHI logging over the legacy protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import structlog
+
+from app.settings import get_settings
+from tests.support import api_connections_idle_in_transaction
+from tests.websockets.client import (
+    HEARTBEAT,
+    LEGACY_WS,
+    TRANSPORT_WS,
+    auth,
+    closed_with,
+    initialise,
+    open_socket,
+    receive,
+    send,
+)
+
+
+async def test_one_user_may_hold_only_so_many_sockets(server, tenant_a):
+    token = await tenant_a.token("manager")
+    limit = get_settings().max_sockets_per_user
+    async with contextlib.AsyncExitStack() as stack:
+        sockets = [
+            await stack.enter_async_context(await open_socket(server, TRANSPORT_WS)) for _ in range(limit)
+        ]
+        for ws in sockets:
+            await initialise(ws, auth(token))
+        async with await open_socket(server, TRANSPORT_WS) as extra:
+            await send(extra, {"type": "connection_init", "payload": auth(token)})
+            code, reason = await closed_with(extra)
+            assert code == 4429 and str(limit) in reason
+        async with await open_socket(server, LEGACY_WS) as extra:
+            await send(extra, {"type": "connection_init", "payload": auth(token)})
+            message = await receive(extra)
+            assert message["type"] == "connection_error"
+            assert message["payload"]["extensions"]["code"] == "TOO_MANY_SOCKETS"
+            assert (await closed_with(extra))[0] == 4429
+        # Someone else is not held back by this user's sockets.
+        async with await open_socket(server, TRANSPORT_WS) as other:
+            await initialise(other, auth(await tenant_a.token("viewer")))
+        # A socket closed gives its place back.
+        await sockets.pop().close()
+        await asyncio.sleep(0.2)
+        async with await open_socket(server, TRANSPORT_WS) as again:
+            await initialise(again, auth(token))
+
+
+async def test_one_socket_may_run_only_so_many_operations(server, tenant_a):
+    token = await tenant_a.token("owner")
+    limit = get_settings().max_subscriptions_per_socket
+    slow = "subscription { heartbeat(intervalSeconds: 60) { at } }"
+    async with await open_socket(server, TRANSPORT_WS) as ws:
+        await initialise(ws, auth(token))
+        for i in range(limit):
+            await send(ws, {"id": str(i), "type": "subscribe", "payload": {"query": slow}})
+        for _ in range(limit):
+            assert (await receive(ws))["type"] == "next"
+        await send(ws, {"id": "over", "type": "subscribe", "payload": {"query": slow}})
+        refused = await receive(ws)
+        assert refused["id"] == "over" and refused["type"] == "error"
+        assert refused["payload"][0]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
+        await send(ws, {"id": "0", "type": "complete"})
+        await asyncio.sleep(0.2)
+        await send(ws, {"id": "again", "type": "subscribe", "payload": {"query": slow}})
+        assert (await receive(ws))["type"] == "next"
+    async with await open_socket(server, LEGACY_WS) as ws:
+        await initialise(ws, auth(token))
+        for i in range(limit):
+            await send(ws, {"id": str(i), "type": "start", "payload": {"query": slow}})
+        for _ in range(limit):
+            assert (await receive(ws))["type"] == "data"
+        await send(ws, {"id": "over", "type": "start", "payload": {"query": slow}})
+        refused = await receive(ws)
+        assert (
+            refused["type"] == "error"
+            and refused["payload"]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
+        )
+
+
+async def test_a_client_leaving_mid_tick_ends_its_subscriptions_cleanly(server, tenant_a, owner_engine):
+    token = await tenant_a.token("provider")
+    limit = get_settings().max_subscriptions_per_socket
+    with structlog.testing.capture_logs() as logs:
+        for round_ in range(4):
+            ws = await open_socket(server, TRANSPORT_WS)
+            await initialise(ws, auth(token))
+            for i in range(limit):
+                await send(ws, {"id": str(i), "type": "subscribe", "payload": {"query": HEARTBEAT}})
+            for _ in range(limit):
+                await receive(ws)
+            # Leave just as the next tick (one second apart) reads the database.
+            await asyncio.sleep(0.9 + round_ * 0.05)
+            await ws.close()
+        await asyncio.sleep(1.5)
+    assert [entry for entry in logs if entry.get("log_level") == "error"] == []
+    assert await api_connections_idle_in_transaction(owner_engine) == 0
+    # Every socket was given back: the user may open as many as ever.
+    sockets = [await open_socket(server, TRANSPORT_WS) for _ in range(get_settings().max_sockets_per_user)]
+    for ws in sockets:
+        await initialise(ws, auth(token))
+        await ws.close()
+
+
+async def test_queries_and_mutations_over_the_legacy_protocol(server, tenant_a):
+    token = await tenant_a.token("owner")
+    async with await open_socket(server, LEGACY_WS) as ws:
+        await initialise(ws, auth(token))
+        await send(
+            ws,
+            {
+                "id": "q",
+                "type": "start",
+                "payload": {"query": "{ patients(first: 2) { nodes { id firstName } } }"},
+            },
+        )
+        data = await receive(ws)
+        assert data["type"] == "data" and "errors" not in data["payload"], data
+        patients = data["payload"]["data"]["patients"]["nodes"]
+        assert len(patients) == 2 and all(p["firstName"] for p in patients)
+        assert await receive(ws) == {"type": "complete", "id": "q"}
+        mutation = 'mutation { createOrganization(input: {name: "Over Legacy"}) { organization { name } errors { code } } }'
+        await send(ws, {"id": "m", "type": "start", "payload": {"query": mutation}})
+        created = await receive(ws)
+        assert created["payload"]["data"]["createOrganization"] == {
+            "organization": {"name": "Over Legacy"},
+            "errors": [],
+        }
+        assert await receive(ws) == {"type": "complete", "id": "m"}
+    # Logged like the same query over HTTP: one row per patient.
+    log = await tenant_a.query("{ phiAccessLog(first: 50) { nodes { patientId fields } } }")
+    logged = {row["patientId"] for row in log["phiAccessLog"]["nodes"] if row["fields"] == ["first_name"]}
+    assert {p["id"] for p in patients} <= logged
