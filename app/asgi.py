@@ -25,6 +25,7 @@ from app.crypto import PhiCipher, cipher_for
 from app.db import create_engine
 from app.http import GraphQLEndpoint
 from app.logging import get_logger
+from app.memory import tune_for_serving
 from app.metrics import count_statements, observe_pool, registry
 from app.migrate import current_revision, head_revision
 from app.settings import Settings
@@ -74,6 +75,7 @@ def create_app(settings: Settings, api_url: str, engine: AsyncEngine | None = No
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        tune_for_serving()
         yield
         guards.passwords.shutdown()
         await engine.dispose()

@@ -59,11 +59,11 @@ class Settings(BaseSettings):
     introspection: bool = True
     max_query_depth: int = 12
     max_aliases: int = 15
-    max_tokens: int = 2000
+    max_tokens: int = 1000
     max_query_cost: int = 20000
     max_fields: int = 1000
     max_directives: int = 50
-    max_field_merge_checks: int = 10000
+    max_field_merge_checks: int = 5000
     max_query_bytes: int = 32 * 1024
     max_body_bytes: int = 1024 * 1024
     document_cache_bytes: int = 256 * 1024

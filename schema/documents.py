@@ -24,13 +24,20 @@ from dataclasses import dataclass
 
 import graphql.validation.rules.overlapping_fields_can_be_merged as overlapping_fields
 from graphql import DocumentNode, GraphQLError, GraphQLSyntaxError, parse, specified_rules
-from graphql.validation import ASTValidationRule
+from graphql.validation import (
+    ASTValidationRule,
+    NoUndefinedVariablesRule,
+    NoUnusedVariablesRule,
+    VariablesInAllowedPositionRule,
+)
 from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from app.settings import Settings
 from schema.limits import limit_errors
+
+_VARIABLE_RULES = (NoUndefinedVariablesRule, NoUnusedVariablesRule, VariablesInAllowedPositionRule)
 
 
 @dataclass(slots=True)
@@ -73,6 +80,9 @@ class DocumentPipeline:
     def __init__(self, settings: Settings, extra_rules: Sequence[type[ASTValidationRule]]) -> None:
         self.settings = settings
         self.rules = (*specified_rules, *extra_rules)
+        # Without a `$` a document neither defines nor uses a variable, and these three
+        # rules, which walk each operation a second time to find usages, have nothing to do.
+        self.rules_without_variables = tuple(r for r in self.rules if r not in _VARIABLE_RULES)
         self.cache = DocumentCache(settings.document_cache_bytes)
         # graphql-core reads this module attribute each time the rule starts.
         overlapping_fields.MAX_COMPLEXITY_BUDGET = settings.max_field_merge_checks
@@ -94,11 +104,12 @@ class DocumentPipeline:
         self.cache.put(query, entry)
         return entry
 
-    def validate(self, schema: object, entry: CachedDocument) -> list[GraphQLError]:
+    def validate(self, schema: object, entry: CachedDocument, query: str) -> list[GraphQLError]:
         if entry.errors is None:
-            errors = limit_errors(entry.document, self.settings)
+            errors = limit_errors(entry.document, self.settings, query)
             if not errors:
-                errors = [_typed(e) for e in validate_document(schema, entry.document, self.rules)]  # type: ignore[arg-type]
+                rules = self.rules if "$" in query else self.rules_without_variables
+                errors = [_typed(e) for e in validate_document(schema, entry.document, rules)]  # type: ignore[arg-type]
             entry.errors = errors
         return list(entry.errors)
 
@@ -138,6 +149,7 @@ class DocumentGate(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        if self.entry is not None:
-            context.pre_execution_errors = self.pipeline.validate(context.schema._schema, self.entry)
+        if self.entry is not None and context.query is not None:
+            errors = self.pipeline.validate(context.schema._schema, self.entry, context.query)
+            context.pre_execution_errors = errors
         yield
