@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from pathlib import Path
 
@@ -64,7 +65,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     app = create_app(settings, api_url_for(owner_url, settings))
     host, port = args.host or settings.host, args.port or settings.port
     print(f"medgraph: GraphiQL at http://{host}:{port}/graphql", file=sys.stderr)
-    uvicorn.Server(server_config(app, settings, host, port)).run()
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it stops
+        uvicorn.Server(server_config(app, settings, host, port)).run()
 
 
 def cmd_migrate(_: argparse.Namespace) -> None:
