@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, NonNegativeInt, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"
@@ -21,6 +21,8 @@ DEV_PHI_KEY = base64.b64encode(b"dev-only-phi-key-change-me-32byt").decode()
 
 
 class Settings(BaseSettings):
+    # Limits are positive (a zero would divide by zero or refuse everything) and counts of
+    # what may wait or be cached are at least zero: a bad value fails at start, not per request.
     model_config = SettingsConfigDict(env_prefix="MEDGRAPH_", env_file=".env", extra="ignore")
 
     env: Literal["development", "test", "production"] = "development"
@@ -44,34 +46,34 @@ class Settings(BaseSettings):
     jwt_issuer: str = "medgraph"
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 14 * 24 * 3600
-    refresh_reuse_window_seconds: int = 15
+    refresh_reuse_window_seconds: NonNegativeInt = 15
     phi_key: str = DEV_PHI_KEY
     login_max_failures: int = 5
     login_lockout_seconds: int = 300
-    password_hash_threads: int = 1
-    password_hash_max_waiting: int = 16
-    signin_attempts_per_address: int = 60
-    signin_attempts_per_account: int = 10
-    signin_window_seconds: int = 300
-    signin_refusal_delay_ms: int = 1000
+    password_hash_threads: PositiveInt = 1
+    password_hash_max_waiting: NonNegativeInt = 16
+    signin_attempts_per_address: PositiveInt = 60
+    signin_attempts_per_account: PositiveInt = 10
+    signin_window_seconds: PositiveInt = 300
+    signin_refusal_delay_ms: NonNegativeInt = 1000
 
     graphiql: bool = True
     introspection: bool = True
-    max_query_depth: int = 12
-    max_aliases: int = 15
-    max_tokens: int = 1000
-    max_query_cost: int = 20000
-    max_fields: int = 1000
-    max_directives: int = 50
-    max_field_merge_checks: int = 5000
-    max_query_bytes: int = 32 * 1024
-    max_body_bytes: int = 1024 * 1024
-    document_cache_bytes: int = 256 * 1024
-    max_input_depth: int = 32
-    max_sockets_per_user: int = 10
-    max_subscriptions_per_socket: int = 20
-    max_page_size: int = 100
-    default_page_size: int = 20
+    max_query_depth: PositiveInt = 12
+    max_aliases: NonNegativeInt = 15
+    max_tokens: PositiveInt = 1000
+    max_query_cost: PositiveInt = 20000
+    max_fields: PositiveInt = 1000
+    max_directives: NonNegativeInt = 50
+    max_field_merge_checks: PositiveInt = 5000
+    max_query_bytes: PositiveInt = 32 * 1024
+    max_body_bytes: PositiveInt = 1024 * 1024
+    document_cache_bytes: NonNegativeInt = 256 * 1024
+    max_input_depth: PositiveInt = 32
+    max_sockets_per_user: PositiveInt = 10
+    max_subscriptions_per_socket: PositiveInt = 20
+    max_page_size: PositiveInt = 100
+    default_page_size: PositiveInt = 20
 
     def check_production(self) -> None:
         """Refuse to run in production with the development secrets or toolbox on."""

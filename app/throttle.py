@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import time
 
 import sqlalchemy as sa
@@ -38,7 +39,7 @@ class SigninThrottle:
         settings = self._settings
         charges = [(self._key("account", tenant, email), settings.signin_attempts_per_account)]
         if address:
-            charges.append((self._key("address", address), settings.signin_attempts_per_address))
+            charges.append((self._key("address", _network(address)), settings.signin_attempts_per_address))
         keys = tuple(key for key, _ in charges)
         now = time.monotonic()
         until = self._refused_until.get(keys)
@@ -68,3 +69,17 @@ class SigninThrottle:
             if len(self._refused_until) >= _REMEMBERED:
                 self._refused_until.clear()
         self._refused_until[keys] = until
+
+
+def _network(address: str) -> str:
+    """The unit one client controls: an IPv4 address, or an IPv6 /64 (a single host is
+    usually handed a whole /64, and could otherwise try from a new address each time)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)

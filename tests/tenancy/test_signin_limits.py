@@ -143,3 +143,22 @@ async def test_a_full_queue_of_password_checks_answers_busy():
     assert await asyncio.gather(*running) == [False, False]
     assert await workers._run(lambda: True) is True
     workers.shutdown()
+
+
+async def test_an_ipv6_client_is_one_slash_64(api_engine, tenant_a):
+    app = _limited_app(api_engine, signin_attempts_per_address=2)
+    prefix = f"2001:db8:{uuid.uuid4().int % 65535:x}:{uuid.uuid4().int % 65535:x}"
+    for host in ("::1", "::2"):
+        async with _client(app, f"{prefix}:{host.strip(':')}:0:0:0") as client:
+            _, payload = await _login(client, f"v6-{host}@x.test", tenant_a.slug)
+            assert _codes(payload) == ["INVALID_CREDENTIALS"]
+    async with _client(app, f"{prefix}:ffff:0:0:9") as client:
+        _, payload = await _login(client, "v6-third@x.test", tenant_a.slug)
+        assert _codes(payload) == ["RATE_LIMITED"]
+
+
+def test_limits_must_be_positive():
+    with pytest.raises(ValueError):
+        Settings(signin_attempts_per_account=0)
+    with pytest.raises(ValueError):
+        Settings(max_body_bytes=-1)
