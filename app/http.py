@@ -31,6 +31,7 @@ from app.auth.tokens import InvalidToken, decode_access_token
 from app.context import RequestContext
 from app.websockets import LegacyWSHandler, TransportWSHandler
 from schema.context import build_context
+from schema.errors import AuthenticationError
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -137,6 +138,14 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             context.auth_error = None
         except InvalidToken as exc:
             raise ConnectionRejectionError({"message": str(exc)}) from exc
+        try:
+            # A signed token may belong to a session that has ended, or a deactivated user:
+            # such a socket is refused now rather than holding one of the user's places.
+            await context.principal()
+        except AuthenticationError as exc:
+            raise ConnectionRejectionError({"message": exc.message}) from exc
+        finally:
+            await context.uow.finish(commit=False)
         # Counted until the socket closes (released by the handler); past the limit this
         # raises SocketLimitReached, which the handlers answer with close code 4429.
         self.state.sockets.acquire(context.claims.user_id)

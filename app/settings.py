@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     password_hash_threads: PositiveInt = 1
     password_hash_max_waiting: NonNegativeInt = 16
     signin_attempts_per_address: PositiveInt = 60
-    signin_attempts_per_account: PositiveInt = 10
+    signin_attempts_per_account: PositiveInt = 5
     signin_window_seconds: PositiveInt = 300
     signin_refusal_delay_ms: NonNegativeInt = 1000
 

@@ -21,7 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.settings import Settings
 
 _TAKE = sa.text("SELECT signin_throttle_take(:keys, :limits, :window)")
+_SWEEP = sa.text("SELECT signin_throttle_sweep(:limit)")
 _REMEMBERED = 10_000
+SWEEP_EVERY = 100  # attempts per process between sweeps of refilled keys
 
 
 class SigninThrottle:
@@ -30,6 +32,7 @@ class SigninThrottle:
         self._settings = settings
         self._secret = hashlib.sha256(b"medgraph/signin-throttle\x00" + settings.jwt_secret.encode()).digest()
         self._refused_until: dict[tuple[bytes, ...], float] = {}
+        self._attempts = 0
 
     def _key(self, *parts: str) -> bytes:
         return hmac.new(self._secret, "\x1f".join(parts).encode(), hashlib.sha256).digest()
@@ -58,6 +61,9 @@ class SigninThrottle:
                 )
                 or 0.0
             )
+            self._attempts += 1
+            if self._attempts % SWEEP_EVERY == 0:
+                await conn.execute(_SWEEP, {"limit": 1000})
         if wait > 0:
             self._remember(keys, now + wait)
         return wait

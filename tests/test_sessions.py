@@ -147,3 +147,35 @@ async def test_sign_in_events_are_audited(tenant_a, owner_engine):
     )
     refreshes = [n["changes"] for n in log["auditLog"]["nodes"] if n["action"] == "user.refresh"]
     assert len(refreshes) == 2 and any(c.get("within_reuse_window") for c in refreshes)
+
+
+async def test_sign_out_during_a_refresh_still_ends_the_session(tenant_a, client, monkeypatch):
+    """The refresh has inserted its successor but not committed when sign-out runs: the
+    sign-out waits for it, then revokes the successor too."""
+    from modules.tenancy.services import auth
+
+    session = await _login(tenant_a, "manager")
+    reached, release = asyncio.Event(), asyncio.Event()
+    issue = auth._issue
+
+    async def held_open(*args, **kwargs):  # type: ignore[no-untyped-def]
+        issued = await issue(*args, **kwargs)
+        reached.set()
+        await release.wait()
+        return issued
+
+    monkeypatch.setattr(auth, "_issue", held_open)
+    refreshing = asyncio.create_task(_refresh(client, session["refreshToken"]))
+    await asyncio.wait_for(reached.wait(), 10)
+    signing_out = asyncio.create_task(gql(client, LOGOUT, {"t": session["refreshToken"]}))
+    await asyncio.sleep(0.3)  # the sign-out is under way, waiting or (the bug) done already
+    release.set()
+    refreshed, signed_out = await refreshing, await signing_out
+    monkeypatch.undo()
+    assert signed_out["data"]["logout"]["ok"] is True
+    if refreshed["errors"]:  # the sign-out landed before the refresh's answer was made
+        assert _codes(refreshed) == ["INVALID_TOKEN"] and refreshed["accessToken"] is None
+        return
+    # Or the answer went out first: the successor it carried is dead all the same.
+    assert _codes(await _refresh(client, refreshed["refreshToken"])) == ["INVALID_TOKEN"]
+    _ended(await _me(client, refreshed["accessToken"]))

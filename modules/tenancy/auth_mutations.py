@@ -22,7 +22,7 @@ from modules.tenancy.audit import client_ip
 from modules.tenancy.errors import TenancyError, TenancyErrorCode
 from modules.tenancy.people import User
 from modules.tenancy.services import auth
-from schema.errors import InputInvalid
+from schema.errors import AuthenticationError, InputInvalid
 from schema.mutations import typed_errors
 from schema.permissions import public
 
@@ -52,7 +52,11 @@ def _failed(exc: InputInvalid) -> AuthPayload:
 
 
 async def _signed_in(ctx: RequestContext, session: auth.Session) -> AuthPayload:
-    await ctx.sign_in(session.claims)
+    try:
+        await ctx.sign_in(session.claims)
+    except AuthenticationError:
+        # Ended in the moment since it was issued (signed out in another tab, say).
+        return _failed(auth.invalid("INVALID_TOKEN", "This session has ended; sign in again"))
     return AuthPayload(
         access_token=session.access_token,
         access_token_expires_at=session.access_expires_at,

@@ -10,6 +10,7 @@ import uuid
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from app.asgi import create_app
 from app.auth import passwords
@@ -162,3 +163,25 @@ def test_limits_must_be_positive():
         Settings(signin_attempts_per_account=0)
     with pytest.raises(ValueError):
         Settings(max_body_bytes=-1)
+
+
+async def test_the_sweep_drops_refilled_keys_and_only_those(api_engine, owner_engine):
+    refilled, busy = uuid.uuid4().bytes, uuid.uuid4().bytes
+    async with api_engine.begin() as conn:
+        for key, window in ((refilled, 0.001), (busy, 3600.0)):
+            wait = await conn.scalar(
+                sa.text("SELECT signin_throttle_take(:k, :l, :w)"), {"k": [key], "l": [1], "w": window}
+            )
+            assert wait == 0
+    await asyncio.sleep(0.05)
+    async with api_engine.begin() as conn:
+        assert await conn.scalar(sa.text("SELECT signin_throttle_sweep(100000)")) >= 1
+    async with owner_engine.connect() as conn:
+        left = set(
+            (
+                await conn.execute(
+                    sa.text("SELECT key FROM signin_throttle WHERE key = ANY(:k)"), {"k": [refilled, busy]}
+                )
+            ).scalars()
+        )
+    assert left == {busy}

@@ -133,7 +133,44 @@ async def test_queries_and_mutations_over_the_legacy_protocol(server, tenant_a):
             "errors": [],
         }
         assert await receive(ws) == {"type": "complete", "id": "m"}
+    found = await tenant_a.query('{ organizations(filter: {search: "Over Legacy"}) { totalCount } }')
+    assert found["organizations"]["totalCount"] == 1  # committed, not only answered
     # Logged like the same query over HTTP: one row per patient.
     log = await tenant_a.query("{ phiAccessLog(first: 50) { nodes { patientId fields } } }")
     logged = {row["patientId"] for row in log["phiAccessLog"]["nodes"] if row["fields"] == ["first_name"]}
     assert {p["id"] for p in patients} <= logged
+
+
+async def test_a_token_of_an_ended_session_opens_no_socket(server, tenant_a):
+    login = await tenant_a.login("viewer")
+    await tenant_a.client.post(
+        "/graphql",
+        json={
+            "query": "mutation($t: String!) { logout(refreshToken: $t) { ok } }",
+            "variables": {"t": login["refreshToken"]},
+        },
+    )
+    async with await open_socket(server, TRANSPORT_WS) as ws:
+        await send(ws, {"type": "connection_init", "payload": auth(login["accessToken"])})
+        assert (await closed_with(ws))[0] == 4403
+
+
+async def test_a_chunked_body_over_the_limit_is_refused_by_the_real_server(server):
+    import httpx
+
+    limit = get_settings().max_body_bytes
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"query": "{ __typename }", "variables": {"s": "'
+        for _ in range(limit // 65536 + 2):
+            yield b"x" * 65536
+        yield b'"}}'
+
+    base = server.url.replace("ws://", "http://")
+    async with httpx.AsyncClient(timeout=30) as client:
+        try:
+            response = await client.post(base, content=chunks(), headers={"content-type": "application/json"})
+        except httpx.TransportError:
+            return  # closed while we were still sending: refused before the body was read
+    assert response.status_code == 413
+    assert response.request.headers.get("transfer-encoding") == "chunked"

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.support import access_claims, api_connections_idle_in_transaction, claims_of, sign_token
+from tests.support import api_connections_idle_in_transaction, claims_of, sign_token
 from tests.websockets.client import (
     HEARTBEAT,
     ORGANIZATIONS,
@@ -206,11 +206,15 @@ async def test_transport_ws_operations_after_the_token_expires_are_refused(serve
         assert "expired" in error["message"]
 
 
-async def test_refused_subscription_returns_its_database_connection(server, owner_engine):
-    token = sign_token(access_claims(roles=[]))  # a user who does not exist
+async def test_refused_subscription_returns_its_database_connection(server, tenant_a, owner_engine):
+    session = await tenant_a.login("viewer")  # a session of its own, ended once the socket is open
     before = await api_connections_idle_in_transaction(owner_engine)
     async with await open_socket(server, TRANSPORT_WS) as ws:
-        await initialise(ws, auth(token))
+        await initialise(ws, auth(session["accessToken"]))
+        logout = "mutation($t: String!) { logout(refreshToken: $t) { ok } }"
+        await tenant_a.client.post(
+            "/graphql", json={"query": logout, "variables": {"t": session["refreshToken"]}}
+        )
         await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": HEARTBEAT}})
         message = await receive(ws)
         assert message["type"] == "error" and message["id"] == "1", message

@@ -123,7 +123,11 @@ async def finish_login(
         # The same answer as a wrong password: a distinct one would tell that the email
         # names an account (lock any address by failing five times, then read the reply).
         raise invalid()
-    if not verified or user.password_hash != account.password_hash:
+    if user.password_hash != account.password_hash:
+        # Changed while the password was checked (a new password, another sign-in's rehash):
+        # the check proves nothing about the hash stored now, and is no failure either.
+        raise invalid()
+    if not verified:
         failures = user.failed_login_count + 1
         locked_until = None
         if failures >= settings.login_max_failures:
@@ -161,6 +165,11 @@ async def refresh(ctx: RequestContext, conn: AsyncConnection, token: str) -> Ses
     `refresh_reuse_window_seconds` (two tabs refreshing at once) yields the same successor
     and a new access token; later, it revokes the whole session (someone holds a copy)."""
     digest = hash_refresh_token(token)
+    owner = await conn.scalar(
+        sa.select(m.refresh_tokens.c.user_id).where(m.refresh_tokens.c.token_hash == digest)
+    )
+    if owner is not None:
+        await lock_sessions_of(conn, owner)
     row = (
         await conn.execute(
             sa.select(m.refresh_tokens).where(m.refresh_tokens.c.token_hash == digest).with_for_update()
@@ -227,11 +236,29 @@ async def logout(ctx: RequestContext, conn: AsyncConnection, token: str) -> bool
     ).first()
     if row is None:
         return False
+    await lock_sessions_of(conn, row.user_id)
     await _revoke_family(conn, row.family_id)
     await write_audit(
         conn, Actor(row.tenant_id, row.user_id, ctx.request_id), "user.logout", "User", row.user_id
     )
     return True
+
+
+async def lock_sessions_of(conn: AsyncConnection, user_id: uuid.UUID) -> None:
+    """Serialize changes to one user's sessions until the transaction ends.
+
+    A refresh inserts its successor in a transaction that has not committed yet; a
+    sign-out (or a new password) running beside it would revoke every token it can see
+    and miss that one, leaving the session alive. Every change to a user's sessions takes
+    this lock first, so one waits for the other and then sees all its rows.
+    """
+    await conn.execute(
+        sa.select(
+            sa.func.pg_advisory_xact_lock(
+                sa.func.hashtext("medgraph.sessions"), sa.func.hashtext(str(user_id))
+            )
+        )
+    )
 
 
 async def _revoke_family(conn: AsyncConnection, family_id: uuid.UUID) -> None:

@@ -13,6 +13,7 @@ from app.context import Principal
 from app.validators import SLUG_KEY, Check
 from modules.tenancy import models as m
 from modules.tenancy.audit import Actor, insert_row, lock_row, update_row, write_audit
+from modules.tenancy.services.auth import lock_sessions_of
 from modules.tenancy.services.common import existing_row, raise_not_found, raise_problem
 from modules.tenancy.services.grants import (
     check_membership_within_reach,
@@ -110,6 +111,7 @@ async def deactivate_user(
 
 
 async def _end_sessions(conn: AsyncConnection, user_id: uuid.UUID) -> None:
+    await lock_sessions_of(conn, user_id)  # no refresh in flight slips past
     await conn.execute(
         sa.update(m.refresh_tokens)
         .where(m.refresh_tokens.c.user_id == user_id, m.refresh_tokens.c.revoked_at.is_(None))
