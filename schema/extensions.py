@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from app.context import RequestContext
 from app.logging import log_unexpected
@@ -27,8 +28,15 @@ class RequestLifecycle(SchemaExtension):
     """Ends the request's unit of work: writes the PHI access rows, then commits.
 
     The PHI access rows are written in the same transaction as the reads they
-    record, so a read that is served is always logged.
+    record, so a read that is served is always logged. A query or mutation ends its
+    unit of work as soon as it has executed, before its result is handed to the
+    transport: over a websocket the result is sent while the operation is still open,
+    and a client that completes or leaves right after receiving it would otherwise
+    cancel the commit of what it was just shown (its PHI access rows, its mutation).
+    A subscription keeps its unit of work until it ends.
     """
+
+    finished = False  # per request: each gets an instance of its own
 
     async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
         ctx = self.execution_context.context
@@ -44,14 +52,26 @@ class RequestLifecycle(SchemaExtension):
             if isinstance(ctx, RequestContext):
                 await ctx.uow.finish(commit=False)
             raise
-        if isinstance(ctx, RequestContext):
-            ctx.operation_name = self.execution_context.operation_name  # known once parsed
         kind = "unknown"
         with contextlib.suppress(Exception):  # not parsed: the operation type is unknown
             kind = self.execution_context.operation_type.value
         REQUESTS.labels(self.execution_context.operation_name or "anonymous", kind).inc()
-        if not isinstance(ctx, RequestContext):
+        try:
+            await self._finish()
+        finally:
+            LATENCY.labels(kind).observe(time.perf_counter() - started)
+
+    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+        yield
+        if self.execution_context.operation_type is not OperationType.SUBSCRIPTION:
+            await self._finish()
+
+    async def _finish(self) -> None:
+        ctx = self.execution_context.context
+        if self.finished or not isinstance(ctx, RequestContext):
             return
+        self.finished = True
+        ctx.operation_name = self.execution_context.operation_name  # known once parsed
         result = self.execution_context.result
         try:
             if result is not None and getattr(result, "data", True) is None:
@@ -68,8 +88,6 @@ class RequestLifecycle(SchemaExtension):
             log_unexpected(exc, request_id=ctx.request_id, stage="commit")
             # Raised past the masking extension: mask it here; the message may carry data.
             raise unexpected_error(ctx.request_id) from None
-        finally:
-            LATENCY.labels(kind).observe(time.perf_counter() - started)
 
 
 class MaskUnexpectedErrors(MaskErrors):

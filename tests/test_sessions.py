@@ -149,12 +149,12 @@ async def test_sign_in_events_are_audited(tenant_a, owner_engine):
     assert len(refreshes) == 2 and any(c.get("within_reuse_window") for c in refreshes)
 
 
-async def test_sign_out_during_a_refresh_still_ends_the_session(tenant_a, client, monkeypatch):
-    """The refresh has inserted its successor but not committed when sign-out runs: the
-    sign-out waits for it, then revokes the successor too."""
+async def _during_a_refresh(tenant, client, monkeypatch, role: str, interrupt):  # type: ignore[no-untyped-def]
+    """Run `interrupt` while a refresh has inserted its successor but not committed; return
+    the refresh's answer and the interruption's."""
     from modules.tenancy.services import auth
 
-    session = await _login(tenant_a, "manager")
+    session = await _login(tenant, role)
     reached, release = asyncio.Event(), asyncio.Event()
     issue = auth._issue
 
@@ -167,15 +167,44 @@ async def test_sign_out_during_a_refresh_still_ends_the_session(tenant_a, client
     monkeypatch.setattr(auth, "_issue", held_open)
     refreshing = asyncio.create_task(_refresh(client, session["refreshToken"]))
     await asyncio.wait_for(reached.wait(), 10)
-    signing_out = asyncio.create_task(gql(client, LOGOUT, {"t": session["refreshToken"]}))
-    await asyncio.sleep(0.3)  # the sign-out is under way, waiting or (the bug) done already
+    interrupting = asyncio.create_task(interrupt(session))
+    await asyncio.sleep(0.3)  # the interruption is under way: waiting, or (the bug) done already
     release.set()
-    refreshed, signed_out = await refreshing, await signing_out
+    refreshed, interrupted = await asyncio.wait_for(asyncio.gather(refreshing, interrupting), 10)
     monkeypatch.undo()
-    assert signed_out["data"]["logout"]["ok"] is True
-    if refreshed["errors"]:  # the sign-out landed before the refresh's answer was made
+    return refreshed, interrupted
+
+
+async def _assert_the_session_ended(client, refreshed) -> None:  # type: ignore[no-untyped-def]
+    if refreshed["errors"]:  # the interruption landed before the refresh's answer was made
         assert _codes(refreshed) == ["INVALID_TOKEN"] and refreshed["accessToken"] is None
         return
     # Or the answer went out first: the successor it carried is dead all the same.
     assert _codes(await _refresh(client, refreshed["refreshToken"])) == ["INVALID_TOKEN"]
     _ended(await _me(client, refreshed["accessToken"]))
+
+
+async def test_sign_out_during_a_refresh_still_ends_the_session(tenant_a, client, monkeypatch):
+    async def sign_out(session):  # type: ignore[no-untyped-def]
+        return await gql(client, LOGOUT, {"t": session["refreshToken"]})
+
+    refreshed, signed_out = await _during_a_refresh(tenant_a, client, monkeypatch, "manager", sign_out)
+    assert signed_out["data"]["logout"]["ok"] is True
+    await _assert_the_session_ended(client, refreshed)
+
+
+async def test_a_new_password_during_a_refresh_ends_the_session_without_a_deadlock(
+    tenant_a, client, monkeypatch
+):
+    users = await tenant_a.query('{ users(filter: {search: "sales.rep"}) { nodes { id } } }')
+    user_id = users["users"]["nodes"][0]["id"]
+
+    async def new_password(_session):  # type: ignore[no-untyped-def]
+        return await tenant_a.raw(
+            'mutation($id: ID!) { updateUser(id: $id, input: {password: "another-long-password"}) { errors { code } } }',
+            {"id": user_id},
+        )
+
+    refreshed, changed = await _during_a_refresh(tenant_a, client, monkeypatch, "sales_rep", new_password)
+    assert changed == {"data": {"updateUser": {"errors": []}}}
+    await _assert_the_session_ended(client, refreshed)

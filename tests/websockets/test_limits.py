@@ -174,3 +174,39 @@ async def test_a_chunked_body_over_the_limit_is_refused_by_the_real_server(serve
             return  # closed while we were still sending: refused before the body was read
     assert response.status_code == 413
     assert response.request.headers.get("transfer-encoding") == "chunked"
+
+
+PHI_QUERY = "{ patients(first: 3) { nodes { id lastName } } }"
+
+
+async def _phi_rows(tenant) -> int:  # type: ignore[no-untyped-def]
+    return (await tenant.query("{ phiAccessLog { totalCount } }"))["phiAccessLog"]["totalCount"]
+
+
+async def test_what_a_client_was_shown_is_committed_before_it_is_sent(server, tenant_a):
+    """A client that completes, stops or leaves the moment its result arrives cannot undo
+    the PHI access rows of what it read, nor the mutation it was told succeeded."""
+    token = await tenant_a.token("owner")
+    for protocol, start, stop in ((TRANSPORT_WS, "subscribe", "complete"), (LEGACY_WS, "start", "stop")):
+        for leave in ("stop", "close"):
+            before = await _phi_rows(tenant_a)
+            ws = await open_socket(server, protocol)
+            await initialise(ws, auth(token))
+            await send(ws, {"id": "q", "type": start, "payload": {"query": PHI_QUERY}})
+            shown = await receive(ws)
+            if leave == "stop":
+                await send(ws, {"id": "q", "type": stop})
+            await ws.close()
+            rows = len(shown["payload"]["data"]["patients"]["nodes"])
+            await asyncio.sleep(0.3)
+            assert await _phi_rows(tenant_a) == before + rows, (protocol, leave)
+    name = "Shown Then Gone"
+    ws = await open_socket(server, TRANSPORT_WS)
+    await initialise(ws, auth(token))
+    create = f'mutation {{ createOrganization(input: {{name: "{name}"}}) {{ errors {{ code }} }} }}'
+    await send(ws, {"id": "m", "type": "subscribe", "payload": {"query": create}})
+    assert (await receive(ws))["payload"]["data"]["createOrganization"]["errors"] == []
+    await ws.close()
+    await asyncio.sleep(0.3)
+    found = await tenant_a.query(f'{{ organizations(filter: {{search: "{name}"}}) {{ totalCount }} }}')
+    assert found["organizations"]["totalCount"] == 1

@@ -249,16 +249,12 @@ async def lock_sessions_of(conn: AsyncConnection, user_id: uuid.UUID) -> None:
 
     A refresh inserts its successor in a transaction that has not committed yet; a
     sign-out (or a new password) running beside it would revoke every token it can see
-    and miss that one, leaving the session alive. Every change to a user's sessions takes
-    this lock first, so one waits for the other and then sees all its rows.
+    and miss that one, leaving the session alive. Every change to a user's sessions locks
+    the user's row first, so one waits for the other and then sees all its rows. The row,
+    not some other lock: a sign-in and a user update lock it already, and a token insert
+    needs a share of it (its foreign key), so taking it first keeps one order everywhere.
     """
-    await conn.execute(
-        sa.select(
-            sa.func.pg_advisory_xact_lock(
-                sa.func.hashtext("medgraph.sessions"), sa.func.hashtext(str(user_id))
-            )
-        )
-    )
+    await conn.execute(sa.select(m.users.c.id).where(m.users.c.id == user_id).with_for_update())
 
 
 async def _revoke_family(conn: AsyncConnection, family_id: uuid.UUID) -> None:
