@@ -164,9 +164,15 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         return data
 
     def decode_json(self, data: str | bytes) -> object:
-        """Strict JSON: refuses NaN and Infinity, lone surrogates, invalid UTF-8 and nesting
-        past 1024 (each a 400 through `parse_json`), and anything but an object or a batch."""
-        value = orjson.loads(data)
+        """Strict JSON for bodies and websocket messages alike: refuses NaN and Infinity,
+        lone surrogates, invalid UTF-8 and nesting past 1024 (a JSONDecodeError: a 400 for a
+        body, close 4400 for a websocket message)."""
+        return orjson.loads(data)
+
+    def parse_json(self, data: str | bytes) -> object:
+        """A request body: an object or a batch, with a string or null `operationName`.
+        (Websocket messages are judged by their protocol's handler instead.)"""
+        value = super().parse_json(data)
         if not isinstance(value, dict | list):
             raise HTTPException(400, "Expected a JSON object")
         if isinstance(value, dict) and not isinstance(value.get("operationName"), str | None):

@@ -102,10 +102,14 @@ def _is_operation(payload: object) -> bool:
     )
 
 
-def _malformed(message: Any, kind: str) -> bool:
-    if not isinstance(message, dict) or message.get("type") != kind:
-        return False
-    return not isinstance(message.get("id"), str) or not _is_operation(message.get("payload"))
+def _malformed(message: Any, with_id: tuple[str, str], start: str) -> bool:
+    """Not a message the protocol's handler can read without tripping: not an object, no
+    string type, an operation message without a string id, or a start without a query."""
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        return True
+    if message["type"] in with_id and not isinstance(message.get("id"), str):
+        return True
+    return message["type"] == start and not _is_operation(message.get("payload"))
 
 
 def _refusal(message: str, code: str) -> Any:
@@ -118,8 +122,8 @@ class TransportWSHandler(_ContextPerOperation, BaseGraphQLTransportWSHandler[Req
     """graphql-transport-ws, one context per operation; a malformed subscribe closes 4400."""
 
     async def handle_message(self, message: Any) -> None:
-        if _malformed(message, "subscribe"):
-            await self.handle_invalid_message("Invalid subscribe message")
+        if _malformed(message, ("subscribe", "complete"), "subscribe"):
+            await self.handle_invalid_message("Invalid message")
             return
         if isinstance(message, dict) and message.get("type") == "subscribe" and self.connection_acknowledged:
             refused = message["id"] not in self.operations and self._subscriptions_full(len(self.operations))
@@ -143,10 +147,10 @@ class LegacyWSHandler(_ContextPerOperation, BaseGraphQLWSHandler[RequestContext,
         self.schema = _AnyOperation(self.schema)  # type: ignore[assignment]
 
     async def handle_message(self, message: Any) -> None:
-        if _malformed(message, "start"):
-            error = ErrorMessage(
-                type="error", id=str(message.get("id")), payload={"message": "Invalid start message"}
-            )
+        if _malformed(message, ("start", "stop"), "start"):
+            # The legacy protocol has no close code for this: answer with an error, go on.
+            op_id = message.get("id") if isinstance(message, dict) else None
+            error = ErrorMessage(type="error", id=str(op_id), payload={"message": "Invalid message"})
             await self.send_message(error)
             return
         if isinstance(message, dict) and message.get("type") == "start" and self.connection_acknowledged:

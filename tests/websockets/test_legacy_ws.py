@@ -75,4 +75,4 @@ async def test_legacy_ws_malformed_start_gets_an_error(server, tenant_a):
         await initialise(ws, auth(token))
         await send(ws, {"id": "1", "type": "start", "payload": "x"})
         message = await receive(ws)
-        assert message == {"type": "error", "id": "1", "payload": {"message": "Invalid start message"}}
+        assert message == {"type": "error", "id": "1", "payload": {"message": "Invalid message"}}

@@ -210,3 +210,50 @@ async def test_what_a_client_was_shown_is_committed_before_it_is_sent(server, te
     await asyncio.sleep(0.3)
     found = await tenant_a.query(f'{{ organizations(filter: {{search: "{name}"}}) {{ totalCount }} }}')
     assert found["organizations"]["totalCount"] == 1
+
+
+TRANSPORT_GARBAGE = [
+    1,
+    "x",
+    None,
+    [],
+    [1, 2],
+    {},
+    {"type": 5},
+    {"type": "complete", "id": []},
+    {"type": "connection_init", "operationName": 5},
+]
+LEGACY_GARBAGE = [
+    1,
+    "x",
+    None,
+    [],
+    [1, 2],
+    {},
+    {"type": "stop"},
+    {"type": "stop", "id": {}},
+    {"type": 7},
+]
+
+
+async def test_malformed_messages_never_crash_a_socket(server, tenant_a, caplog):
+    """Every frame a protocol cannot read gets the protocol's answer, never a crash."""
+    import json
+
+    token = await tenant_a.token("owner")
+    for frame in TRANSPORT_GARBAGE:
+        async with await open_socket(server, TRANSPORT_WS) as ws:
+            if frame != {"type": "connection_init", "operationName": 5}:
+                await initialise(ws, auth(token))
+            await ws.send(json.dumps(frame))
+            code, _ = await closed_with(ws)
+            assert code == 4400 or frame == {"type": "connection_init", "operationName": 5}, frame
+    async with await open_socket(server, LEGACY_WS) as ws:
+        await initialise(ws, auth(token))
+        for frame in LEGACY_GARBAGE:
+            await ws.send(json.dumps(frame))
+            assert (await receive(ws))["type"] == "error", frame
+        await send(ws, {"id": "q", "type": "start", "payload": {"query": "{ __typename }"}})
+        assert (await receive(ws))["payload"] == {"data": {"__typename": "Query"}}
+    await asyncio.sleep(0.2)
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
