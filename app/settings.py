@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     max_body_bytes: PositiveInt = 1024 * 1024
     document_cache_bytes: NonNegativeInt = 256 * 1024
     max_input_depth: PositiveInt = 32
+    max_input_values: PositiveInt = 10000
     max_sockets_per_user: PositiveInt = 10
     max_subscriptions_per_socket: PositiveInt = 20
     max_page_size: PositiveInt = 100

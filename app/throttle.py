@@ -40,9 +40,13 @@ class SigninThrottle:
     async def wait_seconds(self, address: str | None, tenant: str, email: str) -> float:
         """0 when this attempt may go ahead (and is now counted), else seconds to wait."""
         settings = self._settings
-        charges = [(self._key("account", tenant, email), settings.signin_attempts_per_account)]
-        if address:
-            charges.append((self._key("address", _network(address)), settings.signin_attempts_per_address))
+        # Every attempt has an address: one that is missing or not an IP (a proxy that
+        # passed along junk) is charged to a bucket of its own, never to none.
+        where = _network(address) if address else "unknown"
+        charges = [
+            (self._key("account", tenant, email), settings.signin_attempts_per_account),
+            (self._key("address", where), settings.signin_attempts_per_address),
+        ]
         keys = tuple(key for key, _ in charges)
         now = time.monotonic()
         until = self._refused_until.get(keys)
@@ -83,7 +87,7 @@ def _network(address: str) -> str:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
-        return address
+        return address.strip()[:100]
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
             return str(ip.ipv4_mapped)

@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import orjson
+
 from schema.errors import Problems
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[A-Za-z]{2,}$")
@@ -94,9 +96,14 @@ class Check:
         if value is not None and not timezone_is_valid(value):
             self.problems.add(self._field(name), "INVALID", "Not an IANA time zone name")
 
-    def json_object(self, name: str, value: object) -> None:
-        if value is not None and not isinstance(value, dict):
+    def json_object(self, name: str, value: object, max_bytes: int = 16 * 1024) -> None:
+        """A JSON object, small enough to store and to copy into every audit row of a change."""
+        if value is None:
+            return
+        if not isinstance(value, dict):
             self.problems.add(self._field(name), "INVALID", "Must be a JSON object")
+        elif len(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)) > max_bytes:
+            self.problems.add(self._field(name), "TOO_LONG", f"At most {max_bytes} bytes of JSON")
 
     def not_found(self, name: str, what: str) -> None:
         self.problems.add(self._field(name), "NOT_FOUND", f"No {what} with this ID")

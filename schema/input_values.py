@@ -49,16 +49,21 @@ def _text_problem(text: str) -> str | None:
     return None
 
 
-def value_problem(value: object, max_depth: int = 32) -> str | None:
+def value_problem(value: object, max_depth: int = 32, max_values: int | None = None) -> str | None:
     """Why a decoded input value cannot be stored, or None.
 
     Walked with a stack, not recursion: a JSON body may nest a thousand levels deep
     (orjson's limit), past Python's recursion limit, and variables are walked whether
-    or not the operation declares them.
+    or not the operation declares them. With `max_values`, a value holding more (every
+    list item and object entry counts) is refused before anything coerces it.
     """
     stack: list[tuple[object, int]] = [(value, 0)]
+    seen = 0
     while stack:
         item, depth = stack.pop()
+        seen += 1
+        if max_values is not None and seen > max_values:
+            return f"Input values must hold at most {max_values} values in all"
         if isinstance(item, dict | list | tuple):
             if depth >= max_depth:
                 return _too_deep(max_depth)
@@ -153,16 +158,14 @@ class RejectUnstorableVariables(SchemaExtension):
         # Before yielding: strawberry stops on pre_execution_errors right after the hooks'
         # first halves and validation, so errors found after the yield would come too late.
         context = self.execution_context
-        max_depth = get_settings().max_input_depth
+        settings = get_settings()
         variables = context.variables or {}
-        problem = next(
-            (
-                p
-                for name, value in variables.items()
-                if (p := _text_problem(name) or value_problem(value, max_depth))
-            ),
-            None,
-        )
+        problem = next((p for name in variables if (p := _text_problem(name))), None)
+        if problem is None:
+            # The variables map is one more level of objects than any value in it.
+            problem = value_problem(variables, settings.max_input_depth + 1, settings.max_input_values)
+            if problem is not None and "nest" in problem:
+                problem = _too_deep(settings.max_input_depth)
         if problem is not None:
             error = GraphQLError(problem, extensions={"code": "BAD_USER_INPUT"})
             context.pre_execution_errors = [*(context.pre_execution_errors or []), error]

@@ -7,7 +7,8 @@ selection set repeats (see schema/documents.py, which runs this first).
 - aliases: aliased fields, each fragment spread counting its fragment's aliases;
 - cost: each selected field costs 1; a field that takes `first`/`last` multiplies the
   cost of what it selects by that page size (the maximum page size when it comes from
-  a variable, the default page size when absent on a connection);
+  a variable, the default page size when absent on a connection), `nodes(ids:)` by the
+  number of IDs (the most it takes, from a variable); `__schema` costs half the limit;
 - fields: field selections once fragments are expanded (each spread counts its
   fragment's), a bound on the work of validating and executing the operation;
 - directives: directives written anywhere in the document.
@@ -31,12 +32,14 @@ from graphql import (
     GraphQLError,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     Node,
     OperationDefinitionNode,
     SelectionSetNode,
 )
 
 from app.settings import Settings
+from schema.node import MAX_NODES
 
 
 def _page_size(field: FieldNode, default: int, maximum: int) -> int:
@@ -45,6 +48,10 @@ def _page_size(field: FieldNode, default: int, maximum: int) -> int:
             if isinstance(argument.value, IntValueNode):
                 return max(1, int(argument.value.value))
             return maximum
+        if argument.name.value == "ids":  # `nodes(ids:)`: as many objects as IDs
+            if isinstance(argument.value, ListValueNode):
+                return max(1, len(argument.value.values))
+            return MAX_NODES
     if field.selection_set and any(
         isinstance(sel, FieldNode) and sel.name.value in ("edges", "nodes")
         for sel in field.selection_set.selections
@@ -129,6 +136,10 @@ class _Measure:
                 inner = self._measure(selection.selection_set, seen)
                 aliases += inner.aliases + (1 if selection.alias else 0)
                 cost += 1 + _page_size(selection, default, maximum) * inner.cost
+                if selection.name.value == "__schema":
+                    # The whole schema, however little is selected of each type: one
+                    # introspection a document (its answer is hundreds of kilobytes).
+                    cost += self.settings.max_query_cost // 2
                 fields += 1 + inner.fields
                 if selection.selection_set and not selection.name.value.startswith("__"):
                     depth = max(depth, 1 + inner.depth)

@@ -37,21 +37,28 @@ def register_node(type_name: str, table: sa.Table, make: Callable[[Any], Node], 
     NODE_SOURCES[type_name] = NodeSource(table, make, permission)
 
 
-async def _source(info: Info, global_id: str) -> tuple[NodeSource, uuid.UUID]:
-    """Decode an ID and check the caller may read its type: no database row is read yet."""
-    type_name, pk = from_global_id(global_id, tuple(NODE_SOURCES))
-    source = NODE_SOURCES[type_name]
+async def _source(info: Info, global_id: str) -> tuple[NodeSource, uuid.UUID] | None:
+    """Decode an ID and check the caller may read its type: no database row is read yet.
+    A well-formed ID of a type no node has (the `ID` scalar refused malformed ones) names
+    nothing: None, like an ID of a row that does not exist."""
+    type_name, pk = from_global_id(global_id)
+    source = NODE_SOURCES.get(type_name)
+    if source is None:
+        return None
     await info.context.require(source.permission)
     return source, pk
 
 
-async def _load(info: Info, source: NodeSource, pk: uuid.UUID) -> Node | None:
+async def _load(info: Info, found: tuple[NodeSource, uuid.UUID] | None) -> Node | None:
+    if found is None:
+        return None
+    source, pk = found
     row = await load_row(info.context, source.table, pk)
     return source.make(row) if row is not None else None
 
 
 async def resolve_node(info: Info, global_id: str) -> Node | None:
-    return await _load(info, *await _source(info, global_id))
+    return await _load(info, await _source(info, global_id))
 
 
 async def resolve_nodes(info: Info, global_ids: Sequence[str]) -> list[Node | None]:
@@ -60,4 +67,4 @@ async def resolve_nodes(info: Info, global_ids: Sequence[str]) -> list[Node | No
     if len(global_ids) > MAX_NODES:
         raise InputLimitError(f"At most {MAX_NODES} IDs per request")
     sources = [await _source(info, gid) for gid in global_ids]
-    return list(await asyncio.gather(*(_load(info, source, pk) for source, pk in sources)))
+    return list(await asyncio.gather(*(_load(info, found) for found in sources)))

@@ -110,3 +110,26 @@ def test_oversized_documents_stay_out_of_the_shared_cache():
     assert pipeline.cache.get(small) is not None
     assert pipeline.cache.get(large) is None
     assert pipeline.cache.size == len(small)
+
+
+async def test_one_full_introspection_a_document(client):
+    from graphql import get_introspection_query
+
+    full = get_introspection_query(descriptions=True, specified_by_url=True, input_value_deprecation=True)
+    response = await client.post("/graphql", json={"query": full})
+    assert response.status_code == 200 and response.json()["data"]["__schema"]["types"]
+    twice = "{ a: __schema { types { name } } b: __schema { types { name } } }"
+    assert await _refused(client, twice) == {"QUERY_TOO_COSTLY"}
+
+
+async def test_nodes_cost_as_many_as_their_ids(tenant_a):
+    settings = get_settings()
+    per_node = "... on Facility { organization { facilities(first: 100) { nodes { id name } } } }"
+    ids = ", ".join(['"RmFjaWxpdHk6MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAw"'] * 100)
+    query = f"{{ nodes(ids: [{ids}]) {{ {per_node} }} }}"
+    result = await tenant_a.raw(query)
+    assert result["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY", result
+    by_variable = f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ {per_node} }} }}"
+    assert settings.max_query_cost < 100 * 100 * 3
+    result = await tenant_a.raw(by_variable, {"ids": []})
+    assert result["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"

@@ -72,3 +72,20 @@ async def test_ids_the_api_hands_out_are_accepted(tenant_a):
     org = (await tenant_a.query("{ organizations(first: 1) { nodes { id } } }"))["organizations"]["nodes"][0]
     data = await tenant_a.query(f'{{ node(id: "{org["id"]}") {{ id }} }}')
     assert data == {"node": {"id": org["id"]}}
+
+
+async def test_every_node_the_api_hands_out_resolves_through_node(tenant_a):
+    await tenant_a.query("{ patients(first: 1) { nodes { firstName } } }")  # one PHI access at least
+    data = await tenant_a.query("{ me { tenant { id } } phiAccessLog(first: 1) { nodes { id } } }")
+    ids = [data["me"]["tenant"]["id"], data["phiAccessLog"]["nodes"][0]["id"]]
+    found = await tenant_a.query("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
+    assert [n["id"] for n in found["nodes"]] == ids
+
+
+async def test_a_well_formed_id_of_no_type_is_null(tenant_a):
+    nowhere = to_global_id("Spaceship", uuid.uuid4())
+    org = (await tenant_a.query("{ organizations(first: 1) { nodes { id } } }"))["organizations"]["nodes"][0]
+    found = await tenant_a.query(
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [nowhere, org["id"]]}
+    )
+    assert found == {"nodes": [None, {"id": org["id"]}]}

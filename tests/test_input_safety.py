@@ -187,3 +187,17 @@ async def test_deeply_nested_literals_are_refused(tenant_a):
         f"mutation {{ updateTenant(input: {{settings: {shallow}}}) {{ errors {{ code }} }} }}"
     )
     assert ok["updateTenant"]["errors"] == []
+
+
+async def test_variables_holding_too_many_values_are_refused_before_coercion(tenant_a):
+    limit = get_settings().max_input_values
+    declared = "query($s: [ActiveStatus!]) { patients(filter: {statuses: $s}) { totalCount } }"
+    for query, variables in (
+        (declared, {"s": ["ACTIVE"] * (limit + 1)}),
+        ("{ me { scopeAll } }", {"unused": [0] * (limit + 1)}),
+        ("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ["x"] * (limit + 1)}),
+    ):
+        result = await tenant_a.raw(query, variables)
+        assert str(limit) in _refused(result)
+    fine = await tenant_a.query(declared, {"s": ["ACTIVE"] * 100})
+    assert fine["patients"]["totalCount"] >= 0

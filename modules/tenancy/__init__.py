@@ -29,7 +29,7 @@ def schema_parts() -> tuple[list[type], list[type]]:
 
 def register_nodes() -> None:
     from modules.tenancy import models as m
-    from modules.tenancy.people import AuditEntry, Membership, Patient, Role, User
+    from modules.tenancy.people import AuditEntry, Membership, Patient, PhiAccessEntry, Role, Tenant, User
     from modules.tenancy.types import Address, Facility, Organization, Provider, ProviderAssignment
     from schema.node import register_node
 
@@ -43,6 +43,8 @@ def register_nodes() -> None:
     register_node("Membership", m.memberships, Membership.from_row, "users.read")
     register_node("Patient", m.patients, Patient.from_row, "patients.read")
     register_node("AuditEntry", m.audit_log, AuditEntry.from_row, "audit.read")
+    register_node("PhiAccessEntry", m.phi_access_log, PhiAccessEntry.from_row, "audit.read")
+    register_node("Tenant", m.tenants, Tenant.from_row, "tenancy.read")
 
 
 __all__ = [

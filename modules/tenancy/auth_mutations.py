@@ -18,7 +18,6 @@ from strawberry.types import Info
 from app.auth.passwords import HashingBusy, needs_rehash
 from app.context import RequestContext
 from app.db import scope_to_tenant
-from modules.tenancy.audit import client_ip
 from modules.tenancy.errors import TenancyError, TenancyErrorCode
 from modules.tenancy.people import User
 from modules.tenancy.services import auth
@@ -138,7 +137,7 @@ class AuthMutation:
         if len(email) > 254 or len(password) > 1000 or len(tenant) > 63:
             return _failed(auth.invalid())
         slug, email = tenant.strip().lower(), email.strip().lower()
-        wait = await ctx.guards.throttle.wait_seconds(client_ip(ctx.client_ip), slug, email)
+        wait = await ctx.guards.throttle.wait_seconds(ctx.client_ip, slug, email)
         if wait > 0:
             return await _rate_limited(ctx, wait)
         try:

@@ -185,3 +185,12 @@ async def test_the_sweep_drops_refilled_keys_and_only_those(api_engine, owner_en
             ).scalars()
         )
     assert left == {busy}
+
+
+async def test_an_address_that_is_no_ip_is_still_charged(api_engine, tenant_a):
+    app = _limited_app(api_engine, signin_attempts_per_address=1)
+    junk = f"junk-{uuid.uuid4().hex[:8]}"
+    async with _client(app, junk) as client:
+        _, first = await _login(client, "a@x.test", tenant_a.slug)
+        _, second = await _login(client, "b@x.test", tenant_a.slug)
+    assert _codes(first) == ["INVALID_CREDENTIALS"] and _codes(second) == ["RATE_LIMITED"]

@@ -115,3 +115,16 @@ async def test_organization_settings_must_be_a_json_object(tenant_a):
     assert _codes(update["updateOrganization"]) == [("input.settings", "INVALID")]
     fine = await tenant_a.query(create, {"s": {"billing": {"net": 30}}})
     assert fine["createOrganization"]["errors"] == []
+
+
+async def test_json_settings_have_a_size_limit(tenant_a):
+    big = {"notes": "x" * 20_000}
+    result = await tenant_a.query(
+        "mutation($s: JSON) { updateTenant(input: {settings: $s}) { errors { field code } } }", {"s": big}
+    )
+    assert _codes(result["updateTenant"]) == [("input.settings", "TOO_LONG")]
+    created = await tenant_a.query(
+        'mutation($s: JSON) { createOrganization(input: {name: "Big Settings", settings: $s}) { errors { field code } } }',
+        {"s": big},
+    )
+    assert _codes(created["createOrganization"]) == [("input.settings", "TOO_LONG")]
