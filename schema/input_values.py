@@ -58,15 +58,15 @@ def value_problem(value: object, max_depth: int = 32, max_values: int | None = N
     list item and object entry counts) is refused before anything coerces it.
     """
     stack: list[tuple[object, int]] = [(value, 0)]
-    seen = 0
+    seen = 1
     while stack:
         item, depth = stack.pop()
-        seen += 1
-        if max_values is not None and seen > max_values:
-            return f"Input values must hold at most {max_values} values in all"
         if isinstance(item, dict | list | tuple):
             if depth >= max_depth:
                 return _too_deep(max_depth)
+            seen += len(item)  # counted before any is walked: a huge list costs nothing more
+            if max_values is not None and seen > max_values:
+                return f"Input values must hold at most {max_values} values in all"
             children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)
         elif (problem := _scalar_problem(item)) is not None:

@@ -33,6 +33,8 @@ import uuid
 from pathlib import Path
 
 import httpx
+import orjson
+from graphql import get_introspection_query
 from run import DATA_DIR, free_port, login, percentile, start_server, stop_server, wait_ready
 
 from app.settings import get_settings
@@ -41,6 +43,11 @@ ME = "{ me { user { email } roles permissions } }"
 LOGIN = """mutation($e: String!, $p: String!, $t: String!) {
   login(email: $e, password: $p, tenant: $t) { accessToken errors { code } } }"""
 CLIENTS = 16
+# A well-formed ID of no facility: "Facility:" and a zero UUID.
+NO_FACILITY = "RmFjaWxpdHk6MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAw"
+FACILITY_FIELDS = (
+    "... on Facility { id name npi organization { id name facilities(first: 5) { nodes { id } } } }"
+)
 
 
 # --- the server process ---------------------------------------------------------------
@@ -164,12 +171,61 @@ def documents() -> dict[str, str]:
         "variables to the token limit": "query Q0("
         + " ".join(f"$v{i}: Int" for i in range((tokens - 10) // 4))
         + ") { __typename }",
+        "full introspection": get_introspection_query(descriptions=True),
+        "full introspection x15 aliases": "{ "
+        + " ".join(f"a{i}: __schema {{ ...S }}" for i in range(15))
+        + " } fragment S on __Schema { types { name fields { name args { name type { name ofType"
+        " { name ofType { name } } } } } } }",
     }
+
+
+def variable_bodies() -> dict[str, dict]:
+    """Requests whose weight is in their variables (each body under the body limit)."""
+    values = get_settings().max_input_values
+    statuses = "query($t: [ActiveStatus!]) { patients(filter: {statuses: $t}) { totalCount } }"
+    unused = "{ __typename }"
+    return {
+        "150,000 enum values in a declared list (1.3 MB)": {
+            "query": statuses,
+            "variables": {"t": ["ACTIVE"] * 150_000},
+        },
+        "450,000 numbers in an unused variable": {"query": unused, "variables": {"t": [0] * 450_000}},
+        f"{values - 1} numbers (at the limit), unused": {
+            "query": unused,
+            "variables": {"t": [0] * (values - 1)},
+        },
+        "nodes(ids: 100 IDs) x15 aliases": {
+            "query": "query($ids: [ID!]!) { "
+            + " ".join(f"n{i}: nodes(ids: $ids) {{ {FACILITY_FIELDS} }}" for i in range(15))
+            + " }",
+            "variables": {"ids": [NO_FACILITY] * 100},
+        },
+    }
+
+
+def _codes(response: httpx.Response) -> set[str]:
+    if response.status_code not in (200, 400):
+        return {str(response.status_code)}
+    errors = response.json().get("errors", [])
+    return {(e.get("extensions") or {}).get("code", "validation") for e in errors} or {"answered"}
 
 
 def hostile_documents(base: str, pid: int, repeats: int) -> list[tuple]:
     rows = []
     with httpx.Client(base_url=base, timeout=60, trust_env=False) as client:
+        for name, body in variable_bodies().items():
+            content = orjson.dumps(body)
+            cpu = cpu_seconds(pid)
+            latencies, codes = [], set()
+            for _ in range(max(repeats // 4, 3)):
+                started = time.perf_counter()
+                r = client.post("/graphql", content=content, headers={"content-type": "application/json"})
+                latencies.append(time.perf_counter() - started)
+                codes |= _codes(r)
+            cpu = (cpu_seconds(pid) - cpu) / len(latencies) * 1000
+            p50 = percentile(latencies, 0.5) * 1000
+            rows.append((name, len(content), cpu, p50, ", ".join(sorted(codes))))
+            print(f"  {name}: {cpu:.1f} ms CPU", file=sys.stderr)
         for name, query in documents().items():
             latencies, codes = [], set()
             cpu = cpu_seconds(pid)
