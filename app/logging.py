@@ -24,11 +24,9 @@ def _exception_as_frames(
     exc_info = event.pop("exc_info", None)
     if exc_info is True:
         exc_info = sys.exc_info()
-    if isinstance(exc_info, BaseException):
-        exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
-    if isinstance(exc_info, tuple) and exc_info[1] is not None:
-        event["error_type"] = type(exc_info[1]).__name__
-        event["frames"] = safe_frames(exc_info[1])
+    exc = exc_info[1] if isinstance(exc_info, tuple) else exc_info
+    if isinstance(exc, BaseException):
+        event.update(safe_exception(exc))
         # asyncio's "Task exception was never retrieved" goes on with the exception's repr.
         event["event"] = str(event.get("event", "")).split("\n", 1)[0]
     event.pop("stack_info", None)
@@ -76,5 +74,10 @@ def safe_frames(exc: BaseException) -> list[str]:
     return [f"{f.filename.rsplit('/', 2)[-1]}:{f.lineno} in {f.name}" for f in frames[-8:]]
 
 
+def safe_exception(exc: BaseException) -> dict[str, Any]:
+    """An exception as it may be logged: its type and frames, never its message."""
+    return {"error_type": type(exc).__name__, "frames": safe_frames(exc)}
+
+
 def log_unexpected(exc: BaseException, **fields: object) -> None:
-    get_logger().error("unexpected_error", error_type=type(exc).__name__, frames=safe_frames(exc), **fields)
+    get_logger().error("unexpected_error", **safe_exception(exc), **fields)

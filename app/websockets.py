@@ -54,9 +54,6 @@ class SocketRegistry:
         if self._open[user_id] <= 0:
             del self._open[user_id]
 
-    def open_for(self, user_id: uuid.UUID) -> int:
-        return self._open[user_id]
-
 
 class _ContextPerOperation:
     # Both handlers read `self.context` during connection_init (to authenticate the

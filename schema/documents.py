@@ -35,7 +35,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from app.settings import Settings
-from schema.limits import limit_errors
+from schema.limits import limit_errors, refusal
 
 _VARIABLE_RULES = (NoUndefinedVariablesRule, NoUnusedVariablesRule, VariablesInAllowedPositionRule)
 
@@ -93,7 +93,7 @@ class DocumentPipeline:
             return entry
         limit = self.settings.max_query_bytes
         if len(query) > limit or (len(query) * 4 > limit and len(query.encode(errors="replace")) > limit):
-            raise _refusal("QUERY_TOO_LARGE", f"The query text is larger than {limit} bytes")
+            raise refusal("QUERY_TOO_LARGE", f"The query text is larger than {limit} bytes")
         try:
             document = parse(query, max_tokens=self.settings.max_tokens)
         except GraphQLSyntaxError as exc:
@@ -119,16 +119,12 @@ class DocumentPipeline:
 
 def _typed(error: GraphQLError) -> GraphQLError:
     if isinstance(error, ValidationAbortedError) and error.message == "Validation aborted.":
-        return _refusal(
+        return refusal(
             "QUERY_TOO_COMPLEX",
             "The document repeats fields in too many ways to check that they merge; "
             "select each field once per selection set, or use aliases",
         )
     return error
-
-
-def _refusal(code: str, message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": code})
 
 
 class DocumentGate(SchemaExtension):

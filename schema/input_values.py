@@ -57,8 +57,13 @@ def value_problem(value: object, max_depth: int = 32, max_values: int | None = N
     or not the operation declares them. With `max_values`, a value holding more (every
     list item and object entry counts) is refused before anything coerces it.
     """
-    stack: list[tuple[object, int]] = [(value, 0)]
-    seen = 1
+    return _first_problem([value], max_depth, max_values, seen=1)
+
+
+def _first_problem(values: list[object], max_depth: int, max_values: int | None, seen: int) -> str | None:
+    """The first problem of any of `values`, each at depth 0; `seen` values are counted
+    already, and every list item and object entry below them counts on."""
+    stack: list[tuple[object, int]] = [(value, 0) for value in values]
     while stack:
         item, depth = stack.pop()
         if isinstance(item, dict | list | tuple):
@@ -160,12 +165,14 @@ class RejectUnstorableVariables(SchemaExtension):
         context = self.execution_context
         settings = get_settings()
         variables = context.variables or {}
-        problem = next((p for name in variables if (p := _text_problem(name))), None)
-        if problem is None:
-            # The variables map is one more level of objects than any value in it.
-            problem = value_problem(variables, settings.max_input_depth + 1, settings.max_input_values)
-            if problem is not None and "nest" in problem:
-                problem = _too_deep(settings.max_input_depth)
+        # Names and values alike, each value as deep as its own nesting; the map and its
+        # entries count, as any object's do.
+        problem = _first_problem(
+            [*variables, *variables.values()],
+            settings.max_input_depth,
+            settings.max_input_values,
+            seen=1 + len(variables),
+        )
         if problem is not None:
             error = GraphQLError(problem, extensions={"code": "BAD_USER_INPUT"})
             context.pre_execution_errors = [*(context.pre_execution_errors or []), error]

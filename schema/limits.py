@@ -85,8 +85,7 @@ def limit_errors(document: DocumentNode, settings: Settings, text: str | None = 
     directives = _count_directives(document) if maybe else 0
     if directives > settings.max_directives:
         errors.append(
-            _refusal(
-                None,
+            refusal(
                 "TOO_MANY_DIRECTIVES",
                 f"{directives} directives found. Allowed: {settings.max_directives}",
             )
@@ -109,21 +108,21 @@ class _Measure:
         errors = []
         if shape.depth > settings.max_query_depth:
             message = f"'{name}' exceeds maximum operation depth of {settings.max_query_depth}"
-            errors.append(_refusal(node, "QUERY_TOO_DEEP", message))
+            errors.append(refusal("QUERY_TOO_DEEP", message, node))
         if shape.aliases > settings.max_aliases:
             message = f"{shape.aliases} aliases found. Allowed: {settings.max_aliases}"
-            errors.append(_refusal(node, "TOO_MANY_ALIASES", message))
+            errors.append(refusal("TOO_MANY_ALIASES", message, node))
         if shape.cost > settings.max_query_cost:
             message = (
                 f"Query cost {shape.cost} exceeds the maximum of {settings.max_query_cost}; "
                 "ask for smaller pages or fewer nested lists"
             )
-            errors.append(_refusal(node, "QUERY_TOO_COSTLY", message))
+            errors.append(refusal("QUERY_TOO_COSTLY", message, node))
         if shape.fields > settings.max_fields:
             message = (
                 f"'{name}' selects {shape.fields} fields (fragments expanded). Allowed: {settings.max_fields}"
             )
-            errors.append(_refusal(node, "TOO_MANY_FIELDS", message))
+            errors.append(refusal("TOO_MANY_FIELDS", message, node))
         return errors
 
     def _measure(self, selection_set: SelectionSetNode | None, seen: frozenset[str]) -> Shape:
@@ -182,5 +181,6 @@ def _count_directives(document: DocumentNode) -> int:
     return count
 
 
-def _refusal(node: Node | None, code: str, message: str) -> GraphQLError:
+def refusal(code: str, message: str, node: Node | None = None) -> GraphQLError:
+    """A request error with a stable code."""
     return GraphQLError(message, node, extensions={"code": code})

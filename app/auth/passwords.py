@@ -57,10 +57,10 @@ class PasswordWorkers:
     """The bounded pool that requests hash and verify on."""
 
     def __init__(self, threads: int, max_waiting: int) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=max(threads, 1), thread_name_prefix="argon2")
-        self._max_waiting = max_waiting
+        threads = max(threads, 1)
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="argon2")
         self._in_flight = 0
-        self._capacity = max(threads, 1) + max_waiting
+        self._capacity = threads + max_waiting  # running and waiting
 
     async def hash(self, password: str) -> str:
         return await self._run(hash_password, password)

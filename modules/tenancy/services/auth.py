@@ -68,8 +68,6 @@ async def _issue(
 ) -> tuple[Session, uuid.UUID]:
     """A new session state: an access token and a stored refresh token (random unless
     given); returns the session and the refresh token's row id."""
-    roles = await role_keys(conn, user.id)
-    access, expires = issue_access_token(settings, user.id, user.tenant_id, roles, family)
     token, digest = refresh or new_refresh_token(user.tenant_id)
     row_id = await conn.scalar(
         sa.insert(m.refresh_tokens)
@@ -82,8 +80,17 @@ async def _issue(
         )
         .returning(m.refresh_tokens.c.id)
     )
+    return await _session(conn, settings, user, family, token), row_id
+
+
+async def _session(
+    conn: AsyncConnection, settings: Settings, user: Any, family: uuid.UUID, refresh_token: str
+) -> Session:
+    """A new access token of session `family`, beside the refresh token the client holds."""
+    roles = await role_keys(conn, user.id)
+    access, expires = issue_access_token(settings, user.id, user.tenant_id, roles, family)
     claims = AccessClaims(user.id, user.tenant_id, tuple(roles), expires, family)
-    return Session(access, dt.datetime.fromtimestamp(expires, dt.UTC), token, user, claims), row_id
+    return Session(access, dt.datetime.fromtimestamp(expires, dt.UTC), refresh_token, user, claims)
 
 
 async def tenant_for_slug(conn: AsyncConnection, slug: str) -> uuid.UUID | None:
@@ -213,12 +220,9 @@ async def _reissue(
     if not live:
         raise invalid("INVALID_TOKEN", "Refresh token is invalid or expired")
     user = await _active_user(conn, row.user_id)
-    roles = await role_keys(conn, user.id)
-    access, expires = issue_access_token(ctx.settings, user.id, user.tenant_id, roles, row.family_id)
-    claims = AccessClaims(user.id, user.tenant_id, tuple(roles), expires, row.family_id)
     actor = Actor(row.tenant_id, row.user_id, ctx.request_id)
     await write_audit(conn, actor, "user.refresh", "User", row.user_id, extra={"within_reuse_window": True})
-    return Session(access, dt.datetime.fromtimestamp(expires, dt.UTC), successor[0], user, claims)
+    return await _session(conn, ctx.settings, user, row.family_id, successor[0])
 
 
 async def _active_user(conn: AsyncConnection, user_id: uuid.UUID) -> Any:
