@@ -1,4 +1,6 @@
-"""The ASGI application: /graphql (HTTP and websockets), /healthz, /readyz, /metrics."""
+"""The ASGI application: /graphql (HTTP and websockets), /healthz, /readyz, /metrics.
+
+The composition root (medgraph/asgi.py) hands it the schema and the principal loader."""
 
 from __future__ import annotations
 
@@ -20,9 +22,8 @@ from starlette.routing import Route, WebSocketRoute
 
 from app.auth.passwords import password_workers
 from app.body_limit import BodySizeLimit
-from app.context import SignInGuards
+from app.context import PrincipalLoader, SignInGuards
 from app.crypto import PhiCipher, cipher_for
-from app.db import create_engine
 from app.http import GraphQLEndpoint
 from app.logging import get_logger
 from app.memory import tune_for_serving
@@ -40,19 +41,19 @@ class AppState:
     cipher: PhiCipher
     guards: SignInGuards
     sockets: SocketRegistry
+    principal_loader: PrincipalLoader
 
 
-def create_app(settings: Settings, api_url: str, engine: AsyncEngine | None = None) -> Starlette:
+def build_app(
+    settings: Settings, engine: AsyncEngine, schema: Any, principal_loader: PrincipalLoader
+) -> Starlette:
     """Build the app. The engine connects as the API role (row-level security applies)."""
-    from schema.root import build_schema
-
-    engine = engine or create_engine(api_url, settings)
     guards = SignInGuards(password_workers(settings), SigninThrottle(engine, settings))
     sockets = SocketRegistry(settings.max_sockets_per_user)
-    state = AppState(settings, engine, cipher_for(settings.phi_key_bytes), guards, sockets)
+    state = AppState(settings, engine, cipher_for(settings.phi_key_bytes), guards, sockets, principal_loader)
     observe_pool(engine)
     count_statements(engine)
-    graphql = GraphQLEndpoint(build_schema(settings), state)
+    graphql = GraphQLEndpoint(schema, state)
     head = head_revision()
 
     async def healthz(_: Request) -> Response:
@@ -159,4 +160,4 @@ class AccessLog:
             structlog.contextvars.unbind_contextvars("request_id")
 
 
-__all__ = ["create_app", "server_config"]
+__all__ = ["build_app", "server_config"]

@@ -3,7 +3,7 @@
 It holds the request's unit of work (one tenant-scoped transaction), the verified
 token claims, the lazily loaded principal, the dataloader registry and the PHI
 access recorder. Loading the principal is the tenancy module's job; the context
-receives that function from the composition root (schema/context.py).
+receives that function from the composition root (medgraph/asgi.py).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth.passwords import PasswordWorkers
-from app.auth.tokens import AccessClaims
+from app.auth.tokens import AccessClaims, InvalidToken, decode_access_token
 from app.crypto import PhiCipher
 from app.db import UnitOfWork
+from app.errors import AuthenticationError, PermissionDenied
 from app.settings import Settings
 from app.throttle import SigninThrottle
-from schema.errors import AuthenticationError, PermissionDenied
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,3 +176,52 @@ class RequestContext:
     def current(self) -> Principal | None:
         """The principal if already loaded (resolvers under a permission-checked root)."""
         return self._principal
+
+
+REASON_HEADER = "x-access-reason"
+
+
+def _bearer(value: str | None) -> str | None:
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else value.strip()
+
+
+def build_context(
+    *,
+    settings: Settings,
+    engine: AsyncEngine,
+    cipher: PhiCipher,
+    guards: SignInGuards,
+    authorization: str | None,
+    headers: Any,
+    client_ip: str | None,
+    request_id: str | None = None,
+    principal_loader: PrincipalLoader,
+    request: Any = None,
+    response: Any = None,
+) -> RequestContext:
+    """A request's context: the bearer token verified now, the principal loaded on first use."""
+    claims, auth_error = None, None
+    token = _bearer(authorization)
+    if token:
+        try:
+            claims = decode_access_token(settings, token)
+        except InvalidToken as exc:
+            auth_error = str(exc)
+    return RequestContext(
+        settings=settings,
+        engine=engine,
+        cipher=cipher,
+        principal_loader=principal_loader,
+        guards=guards,
+        request_id=request_id or uuid.uuid4().hex,
+        request=request,
+        response=response,
+        claims=claims,
+        auth_error=auth_error,
+        access_reason=headers.get(REASON_HEADER),
+        client_ip=client_ip,
+        user_agent=headers.get("user-agent"),
+    )

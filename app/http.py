@@ -28,10 +28,9 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from app.auth.tokens import InvalidToken, decode_access_token
-from app.context import RequestContext
+from app.context import RequestContext, build_context
+from app.errors import AuthenticationError
 from app.websockets import LegacyWSHandler, TransportWSHandler
-from schema.context import build_context
-from schema.errors import AuthenticationError
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -117,6 +116,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             engine=state.engine,
             cipher=state.cipher,
             guards=state.guards,
+            principal_loader=state.principal_loader,
             authorization=request.headers.get("authorization"),
             headers=request.headers,
             client_ip=request.client.host if request.client else None,

@@ -11,9 +11,10 @@ import asyncio
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from modules.tenancy.models import metadata as tenancy_metadata
+from app.tables import metadata as kernel_metadata
+from medgraph.installed import INSTALLED_MODULES
 
-target_metadata = [tenancy_metadata]
+target_metadata = [kernel_metadata, *(module.metadata for module in INSTALLED_MODULES)]
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]

@@ -12,10 +12,10 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from app.context import RequestContext
+from app.errors import ClientError
 from app.logging import log_unexpected
 from app.metrics import ERRORS, LATENCY, REQUESTS
-from modules.tenancy import flush_phi_access
-from schema.errors import ClientError
+from app.phi_log import flush_phi_access
 
 
 def is_unexpected(error: GraphQLError) -> bool:

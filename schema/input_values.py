@@ -28,8 +28,8 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from app.errors import InputLimitError
 from app.settings import get_settings
-from schema.errors import InputLimitError
 
 INT64 = 2**63
 

@@ -8,9 +8,11 @@ errors of the payload. Unexpected errors propagate and are masked.
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 import strawberry
@@ -18,10 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 from strawberry.utils.str_converters import to_camel_case
 
+from app.audit import Actor
 from app.auth.passwords import HashingBusy
-from schema.errors import FieldProblem, InputInvalid
+from app.errors import FieldProblem, InputInvalid
+from schema.relay import decode_id
 
 T = TypeVar("T")
+E = TypeVar("E")
 
 
 INSUFFICIENT_PRIVILEGE = "42501"
@@ -73,20 +78,78 @@ def graphql_path(field: str | None) -> str | None:
     return ".".join(to_camel_case(part) for part in field.split("."))
 
 
-def typed_errors(problems: list[FieldProblem], error_type: type[T], codes: type[Enum]) -> list[T]:
-    """Problems as the module's error type; an unknown code name falls back to INVALID."""
-    out = []
-    for p in problems:
-        code = codes.__members__.get(p.code) or codes.__members__["INVALID"]
-        out.append(error_type(field=graphql_path(p.field), code=code, message=p.message))  # type: ignore[call-arg]
-    return out
+class UnknownErrorCode(LookupError):
+    """A service named a code its module's error enum lacks: a bug, never the caller's."""
 
 
-def provided(value: Any) -> bool:
-    """True when an optional input field was given (strawberry.UNSET means absent)."""
-    return value is not strawberry.UNSET
+class MutationRunner(Generic[E]):
+    """A module's one way to run a mutation: `run(info, work, Entity)` runs `work(conn,
+    actor)` in a savepoint for the signed-in actor and answers (the entity built from the
+    row it returns, the typed errors). Each module makes one with its error type and
+    code enum (see `modules/tenancy/errors.py`)."""
+
+    def __init__(self, error_type: type[E], codes: type[Enum]) -> None:
+        self.error_type = error_type
+        self.codes = codes
+
+    def errors(self, problems: list[FieldProblem]) -> list[E]:
+        out = []
+        for p in problems:
+            code = self.codes.__members__.get(p.code)
+            if code is None:
+                raise UnknownErrorCode(f"{p.code} is not a {self.codes.__name__}")
+            out.append(self.error_type(field=graphql_path(p.field), code=code, message=p.message))  # type: ignore[call-arg]
+        return out
+
+    async def run(
+        self,
+        info: Info,
+        work: Callable[[AsyncConnection, Actor], Awaitable[Any]],
+        make: Any,
+        unique: Mapping[str, str] | None = None,
+    ) -> tuple[Any, list[E]]:
+        """`make` is the entity type of the result (or a function of the row)."""
+        actor = await Actor.of(info.context)
+        row, problems = await run_mutation(info, lambda conn: work(conn, actor), unique)
+        errors = self.errors(problems)
+        build = getattr(make, "from_row", make)
+        return (build(row) if row is not None and not errors else None), errors
 
 
-def given_fields(data: Any, names: list[str]) -> dict[str, Any]:
-    """The input fields the client actually sent (for partial updates)."""
-    return {name: getattr(data, name) for name in names if provided(getattr(data, name))}
+NOWHERE = uuid.UUID(int=0)
+"""Stands for an ID of the wrong type: it matches no row, so the service answers NOT_FOUND."""
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def input_values(
+    data: Any,
+    *,
+    ids: Mapping[str, str] | None = None,
+    columns: Mapping[str, str] | None = None,
+    omit: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The fields of a mutation input the client sent, as a service takes them.
+
+    Fields left out (UNSET) are absent, so an update changes only what was sent; enums
+    become their stored values; the ID fields named in `ids` (field -> type name) become
+    primary keys, an ID of another type one that matches nothing (`NOWHERE`: the
+    service answers NOT_FOUND on that field) and null stays null. `columns` renames
+    fields to their columns; `omit` leaves out fields the service takes separately.
+    """
+    ids, columns = ids or {}, columns or {}
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(data):
+        value = getattr(data, f.name)
+        if value is strawberry.UNSET or f.name in omit:
+            continue
+        if f.name in ids and value is not None:
+            value = decode_id(value, ids[f.name]) or NOWHERE
+        values[columns.get(f.name, f.name)] = _plain(value)
+    return values

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from strawberry.types import Info
 
-from schema.errors import InputLimitError
+from app.errors import InputLimitError
 from schema.lists import load_row
 from schema.relay import Node, from_global_id
 

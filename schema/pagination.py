@@ -19,8 +19,8 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Row
 
+from app.errors import InputLimitError
 from app.settings import get_settings
-from schema.errors import InputLimitError
 from schema.input_values import value_problem
 from schema.relay import Connection, Edge, PageInfo
 

@@ -13,7 +13,7 @@ from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
-from schema.errors import PermissionDenied
+from app.errors import PermissionDenied
 
 
 class Requires(BasePermission):

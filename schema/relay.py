@@ -17,13 +17,13 @@ import binascii
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError, GraphQLID, GraphQLScalarType, StringValueNode, ValueNode
 from strawberry.types.scalar import ScalarDefinition
 
-from schema.errors import InvalidIdError
+from app.errors import InvalidIdError
 
 T = TypeVar("T")
 
@@ -115,6 +115,12 @@ def decode_id(global_id: str, expected: str | Sequence[str]) -> uuid.UUID | None
 @strawberry.interface(description="An object with a globally unique ID (Relay).")
 class Node:
     id: strawberry.ID
+    row: strawberry.Private[Any]  # the database row it was built from
+
+    @classmethod
+    def from_row(cls, row: Any) -> Any:
+        """Set by `@entity` (schema/entities.py) from the type's declaration."""
+        raise NotImplementedError(f"{cls.__name__} is not declared with @entity")
 
 
 @strawberry.type

@@ -1,11 +1,13 @@
-"""The root schema: every module's Query and Mutation merged, plus Relay's node fields,
-the operation limits and the request lifecycle."""
+"""The root schema: the installed modules' Query, Mutation and Subscription classes
+merged, plus Relay's node fields, the operation limits and the request lifecycle.
+
+It is handed the list of modules (`medgraph/installed.py`); it imports none itself."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 import strawberry
@@ -16,13 +18,14 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult, Info
 from strawberry.types.graphql import OperationType
 
-import modules.tenancy as tenancy
 from app.logging import log_unexpected
 from app.settings import Settings
 from schema.documents import DocumentPipeline
+from schema.entities import bind_entities, spec_of
 from schema.extensions import RequestLifecycle, count_errors, is_unexpected, mask_unexpected
 from schema.input_values import RejectUnstorableVariables, StorableLiteralsRule
-from schema.node import resolve_node, resolve_nodes
+from schema.module import Module
+from schema.node import register_node, resolve_node, resolve_nodes
 from schema.permissions import authenticated
 from schema.relay import GLOBAL_ID_SCALAR, Node, to_global_id
 
@@ -45,7 +48,7 @@ class Heartbeat:
 
 
 @strawberry.type
-class Subscription:
+class CoreSubscription:
     @strawberry.subscription(
         extensions=authenticated(), description="A tick every few seconds while the session is valid."
     )
@@ -91,11 +94,21 @@ class MedgraphSchema(strawberry.Schema):
                 )
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
-    queries, mutations = tenancy.schema_parts()
-    tenancy.register_nodes()
-    query = merge_types("Query", (NodeQuery, *queries))
-    mutation = merge_types("Mutation", tuple(mutations))
+def build_schema(settings: Settings, modules: Sequence[Module]) -> strawberry.Schema:
+    parts = [module.schema() for module in modules]
+    nodes = [node for part in parts for node in part.nodes]
+    bind_entities(nodes)
+    for node in nodes:
+        spec = spec_of(node)
+        assert spec.node_permission is not None, (
+            f"{node.__name__} is listed as a node but declares no `node=`"
+        )
+        register_node(spec.type_name, spec.table, spec.from_row, spec.node_permission)
+    query = merge_types("Query", (NodeQuery, *(q for part in parts for q in part.queries)))
+    mutation = merge_types("Mutation", tuple(m for part in parts for m in part.mutations))
+    subscription = merge_types(
+        "Subscription", (CoreSubscription, *(s for part in parts for s in part.subscriptions))
+    )
     rules: list[type[ASTValidationRule]] = [StorableLiteralsRule]
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
@@ -103,7 +116,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return MedgraphSchema(
         query=query,
         mutation=mutation,
-        subscription=Subscription,
+        subscription=subscription,
+        types=nodes,
         config=StrawberryConfig(disable_field_suggestions=not settings.field_suggestions),
         scalar_overrides={strawberry.ID: GLOBAL_ID_SCALAR},
         extensions=[

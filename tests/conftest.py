@@ -51,7 +51,7 @@ async def _fresh_database(name: str) -> str:
 
 @pytest.fixture(scope="session")
 async def owner_url() -> str:
-    from app.cli import run_migrations
+    from medgraph.cli import run_migrations
 
     url = await _fresh_database(f"medgraph_test_{os.getpid()}")
     await run_migrations(url, get_settings())
@@ -76,7 +76,7 @@ async def api_engine(owner_url: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture(scope="session")
 def app(api_engine: AsyncEngine):  # type: ignore[no-untyped-def]
-    from app.asgi import create_app
+    from medgraph.asgi import create_app
 
     return create_app(get_settings(), "", engine=api_engine)
 

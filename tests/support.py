@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.crypto import PhiCipher
 from app.db import tenant_transaction
-from app.demo import DEMO_PASSWORD, seed_tenant_data
 from app.settings import get_settings
+from medgraph.demo import DEMO_PASSWORD, seed_tenant_data
+from medgraph.installed import catalog
 from modules.tenancy import provision_tenant
 
 
@@ -137,7 +138,7 @@ async def gql(
 async def make_tenant(owner: AsyncEngine, client: httpx.AsyncClient, cipher: PhiCipher, slug: str) -> Tenant:
     """A tenant seeded like the demo ones (3 organizations, 5 facilities, users per role)."""
     async with owner.begin() as conn:
-        tenant_id = await provision_tenant(conn, slug, slug.title())
+        tenant_id = await provision_tenant(conn, slug, slug.title(), catalog())
     orgs = [
         ("Org One", "clinic", ["One Main", "One East"]),
         ("Org Two", "hospital", ["Two Main"]),

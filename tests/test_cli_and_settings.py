@@ -31,7 +31,7 @@ def test_production_hides_field_suggestions():
 @pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["seed"], ["tenant"], ["export-schema"]])
 def test_every_command_has_help(command):
     result = subprocess.run(
-        [sys.executable, "-m", "app.cli", *command, "--help"],
+        [sys.executable, "-m", "medgraph.cli", *command, "--help"],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -44,7 +44,7 @@ def test_every_command_has_help(command):
 def test_export_schema_writes_the_snapshot(tmp_path):
     target = tmp_path / "schema.graphql"
     result = subprocess.run(
-        [sys.executable, "-m", "app.cli", "export-schema", "--output", str(target)],
+        [sys.executable, "-m", "medgraph.cli", "export-schema", "--output", str(target)],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -61,12 +61,13 @@ async def test_operator_creates_and_suspends_a_tenant(owner_engine, client):
 
     from app.auth.passwords import hash_password
     from app.db import tenant_transaction
+    from medgraph.installed import catalog
     from modules.tenancy import create_owner, provision_tenant, set_tenant_active
     from tests.support import LOGIN, gql
 
     slug = f"new-{uuid.uuid4().hex[:8]}"
     async with owner_engine.begin() as conn:
-        tenant_id = await provision_tenant(conn, slug, "New Tenant")
+        tenant_id = await provision_tenant(conn, slug, "New Tenant", catalog())
     async with tenant_transaction(owner_engine, str(tenant_id)) as conn:
         await create_owner(conn, tenant_id, f"Boss@{slug}.test", "Owner", hash_password("first-owner-pass"))
     variables = {"email": f"boss@{slug}.test", "password": "first-owner-pass", "tenant": slug}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.demo import seed_demo
+from medgraph.demo import seed_demo
 from modules.tenancy import models as m
 
 

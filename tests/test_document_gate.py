@@ -8,8 +8,8 @@ from __future__ import annotations
 from graphql import parse
 
 from app.settings import get_settings
+from medgraph.schema import build_schema
 from schema.documents import CachedDocument, DocumentCache, DocumentPipeline
-from schema.root import build_schema
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 

@@ -17,8 +17,8 @@ from graphql import (
 )
 
 from app.settings import get_settings
+from medgraph.schema import build_schema
 from schema.relay import to_global_id
-from schema.root import build_schema
 
 SCHEMA = build_schema(get_settings())._schema
 TYPES = [

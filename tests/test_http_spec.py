@@ -8,7 +8,7 @@ import uuid
 import httpx
 import pytest
 
-from app.demo import DEMO_PASSWORD
+from medgraph.demo import DEMO_PASSWORD
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"

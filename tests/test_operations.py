@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.demo import DEMO_PASSWORD
+from medgraph.demo import DEMO_PASSWORD
 from tests.support import gql
 
 OPERATIONS = Path(__file__).resolve().parent.parent / "graphql" / "operations"

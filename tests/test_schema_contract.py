@@ -8,8 +8,8 @@ from pathlib import Path
 from strawberry.permission import PermissionExtension
 
 from app.settings import get_settings
+from medgraph.schema import build_schema
 from schema.permissions import Public, Requires
-from schema.root import build_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = build_schema(get_settings())
@@ -60,7 +60,7 @@ def test_relay_shapes():
 async def test_introspection_and_graphiql_can_be_switched_off(api_engine):
     import httpx
 
-    from app.asgi import create_app
+    from medgraph.asgi import create_app
 
     settings = get_settings().model_copy(update={"introspection": False, "graphiql": False})
     app = create_app(settings, "", engine=api_engine)

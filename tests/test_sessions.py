@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.auth.tokens import hash_refresh_token
-from app.demo import DEMO_PASSWORD
+from medgraph.demo import DEMO_PASSWORD
 from tests.support import LOGIN, gql
 
 ME = "{ me { user { email } } }"
@@ -152,7 +152,7 @@ async def test_sign_in_events_are_audited(tenant_a, owner_engine):
 async def _during_a_refresh(tenant, client, monkeypatch, role: str, interrupt):  # type: ignore[no-untyped-def]
     """Run `interrupt` while a refresh has inserted its successor but not committed; return
     the refresh's answer and the interruption's."""
-    from modules.tenancy.services import auth
+    from modules.tenancy.service import auth
 
     session = await _login(tenant, role)
     reached, release = asyncio.Event(), asyncio.Event()

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from app.db import tenant_transaction
-from app.demo import npi_for
+from medgraph.demo import npi_for
 from modules.tenancy import models as m
 
 NESTED = """query Nested {

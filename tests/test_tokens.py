@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from app.demo import DEMO_PASSWORD
 from app.settings import get_settings
-from modules.tenancy.services import auth
+from medgraph.demo import DEMO_PASSWORD
+from modules.tenancy.service import auth
 from tests.support import LOGIN, access_claims, claims_of, gql, sign_token
 
 ORGS = "{ organizations { totalCount } }"

@@ -1,64 +1,100 @@
-"""Tenancy: tenants, organizations, facilities, people, roles, patients and audit.
+"""Tenancy: tenants, organizations, facilities, people, roles, patients and the trails.
 
-This is the module's public surface; other modules import only from here.
+The manifest (`MODULE`) and the module's public surface: other modules import only
+from here.
 """
 
 from __future__ import annotations
 
-from modules.tenancy.audit import Actor, insert_row, lock_row, update_row, write_audit
-from modules.tenancy.phi_log import flush_phi_access
-from modules.tenancy.provisioning import (
+from modules.tenancy.models import metadata
+from modules.tenancy.service.auth import load_principal
+from modules.tenancy.service.provisioning import (
     create_owner,
     provision_tenant,
     set_tenant_active,
     sync_permission_catalog,
 )
-from modules.tenancy.services.auth import load_principal
+from schema.module import Module, SchemaParts
+
+PERMISSIONS = {
+    "tenant.manage": "Change the tenant's name, settings and enabled features",
+    "tenancy.read": "Read organizations, facilities, addresses and providers",
+    "tenancy.manage": "Create, update and deactivate organizations, facilities, addresses and providers",
+    "tenancy.scope_all": "See every facility of the tenant, not only those of one's memberships",
+    "users.read": "Read users, roles and memberships",
+    "users.manage": "Create, update and deactivate users; grant roles and memberships",
+    "patients.read": "Read patients' non-PHI fields (status, facility)",
+    "patients.read_phi": "Read patients' demographics (PHI); every read is logged",
+    "patients.manage": "Register, update and deactivate patients",
+    "audit.read": "Read the audit log and the PHI access log",
+}
+
+# Owner and admin hold every key of every module (see schema/module.py).
+GRANTS = {
+    "manager": {
+        "tenancy.read",
+        "tenancy.manage",
+        "tenancy.scope_all",
+        "users.read",
+        "patients.read",
+        "patients.read_phi",
+        "patients.manage",
+        "audit.read",
+    },
+    "provider": {"tenancy.read", "patients.read", "patients.read_phi", "patients.manage"},
+    "sales_rep": {"tenancy.read", "tenancy.scope_all"},
+    "facility_manager": {
+        "tenancy.read",
+        "users.read",
+        "patients.read",
+        "patients.read_phi",
+        "patients.manage",
+    },
+    "viewer": {"tenancy.read", "tenancy.scope_all", "patients.read"},
+}
 
 
-def schema_parts() -> tuple[list[type], list[type]]:
-    """The Query and Mutation classes this module adds to the root schema."""
-    from modules.tenancy.auth_mutations import AuthMutation
-    from modules.tenancy.mutations import TenancyMutation
-    from modules.tenancy.people_mutations import PeopleMutation
-    from modules.tenancy.provider_mutations import ProviderMutation
-    from modules.tenancy.schema import TenancyQuery
+def _schema() -> SchemaParts:
+    from modules.tenancy.schema.auth import AuthMutation
+    from modules.tenancy.schema.organizations import TenancyMutation
+    from modules.tenancy.schema.people import PeopleMutation
+    from modules.tenancy.schema.providers import ProviderMutation
+    from modules.tenancy.schema.query import TenancyQuery
+    from modules.tenancy.types.address import Address
+    from modules.tenancy.types.facility import Facility
+    from modules.tenancy.types.organization import Organization
+    from modules.tenancy.types.patient import Patient
+    from modules.tenancy.types.provider import Provider, ProviderAssignment
+    from modules.tenancy.types.trail import AuditEntry, PhiAccessEntry
+    from modules.tenancy.types.user import Membership, Role, Tenant, User
 
-    return [TenancyQuery], [AuthMutation, TenancyMutation, PeopleMutation, ProviderMutation]
+    return SchemaParts(
+        queries=[TenancyQuery],
+        mutations=[AuthMutation, TenancyMutation, PeopleMutation, ProviderMutation],
+        nodes=[
+            Organization,
+            Facility,
+            Address,
+            Provider,
+            ProviderAssignment,
+            User,
+            Role,
+            Membership,
+            Patient,
+            AuditEntry,
+            PhiAccessEntry,
+            Tenant,
+        ],
+    )
 
 
-def register_nodes() -> None:
-    from modules.tenancy import models as m
-    from modules.tenancy.people import AuditEntry, Membership, Patient, PhiAccessEntry, Role, Tenant, User
-    from modules.tenancy.types import Address, Facility, Organization, Provider, ProviderAssignment
-    from schema.node import register_node
-
-    register_node("Organization", m.organizations, Organization.from_row, "tenancy.read")
-    register_node("Facility", m.facilities, Facility.from_row, "tenancy.read")
-    register_node("Address", m.addresses, Address.from_row, "tenancy.read")
-    register_node("Provider", m.providers, Provider.from_row, "tenancy.read")
-    register_node("ProviderAssignment", m.provider_assignments, ProviderAssignment.from_row, "tenancy.read")
-    register_node("User", m.users, User.from_row, "users.read")
-    register_node("Role", m.roles, Role.from_row, "users.read")
-    register_node("Membership", m.memberships, Membership.from_row, "users.read")
-    register_node("Patient", m.patients, Patient.from_row, "patients.read")
-    register_node("AuditEntry", m.audit_log, AuditEntry.from_row, "audit.read")
-    register_node("PhiAccessEntry", m.phi_access_log, PhiAccessEntry.from_row, "audit.read")
-    register_node("Tenant", m.tenants, Tenant.from_row, "tenancy.read")
-
+MODULE = Module(name="tenancy", metadata=metadata, permissions=PERMISSIONS, grants=GRANTS, schema=_schema)
 
 __all__ = [
-    "Actor",
+    "MODULE",
     "create_owner",
-    "set_tenant_active",
-    "flush_phi_access",
-    "insert_row",
     "load_principal",
-    "lock_row",
     "provision_tenant",
-    "register_nodes",
-    "schema_parts",
+    "set_tenant_active",
     "sync_permission_catalog",
-    "update_row",
-    "write_audit",
 ]

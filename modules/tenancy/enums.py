@@ -78,22 +78,3 @@ class Sex(Enum):
     MALE = "male"
     OTHER = "other"
     UNKNOWN = "unknown"
-
-
-@strawberry.enum
-class SortDirection(Enum):
-    ASC = "asc"
-    DESC = "desc"
-
-
-@strawberry.enum
-class NamedSortField(Enum):
-    NAME = "name"
-    CREATED_AT = "created_at"
-    UPDATED_AT = "updated_at"
-
-
-@strawberry.enum
-class TimeSortField(Enum):
-    CREATED_AT = "created_at"
-    UPDATED_AT = "updated_at"

@@ -1,10 +1,13 @@
-"""Error codes of the tenancy module, shown to clients in mutation payloads."""
+"""Error codes of the tenancy module, shown to clients in mutation payloads, and the
+runner every tenancy mutation goes through."""
 
 from __future__ import annotations
 
 from enum import Enum
 
 import strawberry
+
+from schema.mutations import MutationRunner
 
 
 @strawberry.enum(description="What was wrong with a tenancy mutation's input.")
@@ -26,3 +29,6 @@ class TenancyError:
     field: str | None = strawberry.field(description="Input field path, e.g. `input.email`.")
     code: TenancyErrorCode
     message: str
+
+
+mutate = MutationRunner(TenancyError, TenancyErrorCode)

@@ -1,4 +1,5 @@
-"""Reads of the tenancy module: one dataloader per relation, one query per batch.
+"""Reads the entity declarations cannot express: one dataloader per relation, one query
+per batch.
 
 Every loader runs on the request's unit of work, so row-level security (tenant
 and memberships) applies to each of them. A row the caller may not see loads
@@ -16,24 +17,7 @@ from aiodataloader import DataLoader
 
 from app.context import RequestContext
 from modules.tenancy import models as m
-from schema.lists import ListSpec, any_of, fetch_rows, load_row
-
-__all__ = ["load_row"]
-
-NAMED = {"name": "name", "created_at": "created_at", "updated_at": "updated_at"}
-TIMED = {"created_at": "created_at", "updated_at": "updated_at"}
-
-ORGANIZATIONS = ListSpec(m.organizations, NAMED)
-FACILITIES = ListSpec(m.facilities, NAMED)
-PROVIDERS = ListSpec(m.providers, NAMED | {"name": "last_name"})
-ASSIGNMENTS = ListSpec(m.provider_assignments, TIMED)
-ADDRESSES = ListSpec(m.addresses, TIMED)
-USERS = ListSpec(m.users, NAMED | {"name": "email"})
-ROLES = ListSpec(m.roles, NAMED)
-MEMBERSHIPS = ListSpec(m.memberships, {"created_at": "created_at", "updated_at": "created_at"})
-PATIENTS = ListSpec(m.patients, TIMED)
-AUDIT = ListSpec(m.audit_log, {"created_at": "created_at", "updated_at": "created_at"})
-PHI_ACCESS = ListSpec(m.phi_access_log, {"created_at": "accessed_at", "updated_at": "accessed_at"})
+from schema.lists import any_of, fetch_rows
 
 
 def _grouped_loader(ctx: RequestContext, stmt_for: Any, key_column: str, value_column: str) -> DataLoader:
@@ -44,17 +28,6 @@ def _grouped_loader(ctx: RequestContext, stmt_for: Any, key_column: str, value_c
         return [sorted(grouped.get(key, [])) for key in keys]
 
     return DataLoader(batch)
-
-
-def role_keys_by_user(ctx: RequestContext) -> DataLoader:
-    def stmt(keys: list[uuid.UUID]) -> sa.Select[Any]:
-        return (
-            sa.select(m.user_roles.c.user_id, m.roles.c.key)
-            .join(m.roles, m.roles.c.id == m.user_roles.c.role_id)
-            .where(any_of(m.user_roles.c.user_id, keys))
-        )
-
-    return ctx.loaders.get("role_keys_by_user", lambda c: _grouped_loader(c, stmt, "user_id", "key"))
 
 
 def permission_keys_by_role(ctx: RequestContext) -> DataLoader:

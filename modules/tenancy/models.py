@@ -8,47 +8,30 @@ ending in `_index` hold keyed hashes for exact lookups.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, BYTEA, INET, JSONB, UUID
+from sqlalchemy.dialects.postgresql import BYTEA, JSONB, UUID
+
+from app.tables import deactivated_at, id_column, tenant_column, timestamps
 
 metadata = sa.MetaData()
-
-
-def _id() -> sa.Column:
-    return sa.Column("id", UUID(as_uuid=True), primary_key=True, server_default=sa.text("gen_random_uuid()"))
-
-
-def _tenant() -> sa.Column:
-    return sa.Column("tenant_id", UUID(as_uuid=True), nullable=False)
-
-
-def _timestamps() -> list[sa.Column]:
-    return [
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    ]
-
-
-def _deactivated() -> sa.Column:
-    return sa.Column("deactivated_at", sa.DateTime(timezone=True))
 
 
 tenants = sa.Table(
     "tenants",
     metadata,
-    _id(),
+    id_column(),
     sa.Column("slug", sa.Text, nullable=False, unique=True),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("settings", JSONB, nullable=False),
     sa.Column("features", JSONB, nullable=False),
     sa.Column("is_active", sa.Boolean, nullable=False),
-    *_timestamps(),
+    *timestamps(),
 )
 
 organizations = sa.Table(
     "organizations",
     metadata,
-    _id(),
-    _tenant(),
+    id_column(),
+    tenant_column(),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("type", sa.Text, nullable=False),
     sa.Column("status", sa.Text, nullable=False),
@@ -58,15 +41,15 @@ organizations = sa.Table(
     sa.Column("onboarding_date", sa.Date),
     sa.Column("contract_details", JSONB),
     sa.Column("settings", JSONB, nullable=False),
-    *_timestamps(),
-    _deactivated(),
+    *timestamps(),
+    deactivated_at(),
 )
 
 facilities = sa.Table(
     "facilities",
     metadata,
-    _id(),
-    _tenant(),
+    id_column(),
+    tenant_column(),
     sa.Column("organization_id", UUID(as_uuid=True), nullable=False),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("type", sa.Text, nullable=False),
@@ -80,15 +63,15 @@ facilities = sa.Table(
     sa.Column("email", sa.Text),
     sa.Column("business_hours", JSONB),
     sa.Column("status", sa.Text, nullable=False),
-    *_timestamps(),
-    _deactivated(),
+    *timestamps(),
+    deactivated_at(),
 )
 
 addresses = sa.Table(
     "addresses",
     metadata,
-    _id(),
-    _tenant(),
+    id_column(),
+    tenant_column(),
     sa.Column("owner_type", sa.Text, nullable=False),
     sa.Column("owner_id", UUID(as_uuid=True), nullable=False),
     sa.Column("address_type", sa.Text, nullable=False),
@@ -99,15 +82,15 @@ addresses = sa.Table(
     sa.Column("postal_code", sa.Text, nullable=False),
     sa.Column("country_code", sa.Text, nullable=False),
     sa.Column("is_primary", sa.Boolean, nullable=False),
-    *_timestamps(),
-    _deactivated(),
+    *timestamps(),
+    deactivated_at(),
 )
 
 users = sa.Table(
     "users",
     metadata,
-    _id(),
-    _tenant(),
+    id_column(),
+    tenant_column(),
     sa.Column("email", sa.Text, nullable=False),
     sa.Column("password_hash", sa.Text, nullable=False),
     sa.Column("full_name", sa.Text, nullable=False),
@@ -117,14 +100,14 @@ users = sa.Table(
     sa.Column("failed_login_count", sa.Integer, nullable=False),
     sa.Column("locked_until", sa.DateTime(timezone=True)),
     sa.Column("settings", JSONB, nullable=False),
-    *_timestamps(),
+    *timestamps(),
 )
 
 providers = sa.Table(
     "providers",
     metadata,
-    _id(),
-    _tenant(),
+    id_column(),
+    tenant_column(),
     sa.Column("user_id", UUID(as_uuid=True)),
     sa.Column("first_name", sa.Text, nullable=False),
     sa.Column("last_name", sa.Text, nullable=False),
@@ -136,15 +119,15 @@ providers = sa.Table(
     sa.Column("contact_email", sa.Text),
     sa.Column("contact_phone", sa.Text),
     sa.Column("status", sa.Text, nullable=False),
-    *_timestamps(),
-    _deactivated(),
+    *timestamps(),
+    deactivated_at(),
 )
 
 provider_assignments = sa.Table(
     "provider_assignments",
     metadata,
-    _id(),
-    _tenant(),
+    id_column(),
+    tenant_column(),
     sa.Column("facility_id", UUID(as_uuid=True), nullable=False),
     sa.Column("provider_id", UUID(as_uuid=True), nullable=False),
     sa.Column("is_primary_location", sa.Boolean, nullable=False),
@@ -152,7 +135,7 @@ provider_assignments = sa.Table(
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("start_date", sa.Date, nullable=False),
     sa.Column("end_date", sa.Date),
-    *_timestamps(),
+    *timestamps(),
 )
 
 permissions = sa.Table(
@@ -166,19 +149,19 @@ permissions = sa.Table(
 roles = sa.Table(
     "roles",
     metadata,
-    _id(),
-    _tenant(),
+    id_column(),
+    tenant_column(),
     sa.Column("key", sa.Text, nullable=False),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("description", sa.Text),
     sa.Column("is_system", sa.Boolean, nullable=False),
-    *_timestamps(),
+    *timestamps(),
 )
 
 role_permissions = sa.Table(
     "role_permissions",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("role_id", UUID(as_uuid=True), primary_key=True),
     sa.Column("permission_key", sa.Text, primary_key=True),
 )
@@ -186,7 +169,7 @@ role_permissions = sa.Table(
 user_roles = sa.Table(
     "user_roles",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("user_id", UUID(as_uuid=True), primary_key=True),
     sa.Column("role_id", UUID(as_uuid=True), primary_key=True),
 )
@@ -194,8 +177,8 @@ user_roles = sa.Table(
 memberships = sa.Table(
     "memberships",
     metadata,
-    _id(),
-    _tenant(),
+    id_column(),
+    tenant_column(),
     sa.Column("user_id", UUID(as_uuid=True), nullable=False),
     sa.Column("organization_id", UUID(as_uuid=True)),
     sa.Column("facility_id", UUID(as_uuid=True)),
@@ -207,8 +190,8 @@ memberships = sa.Table(
 patients = sa.Table(
     "patients",
     metadata,
-    _id(),
-    _tenant(),
+    id_column(),
+    tenant_column(),
     sa.Column("facility_id", UUID(as_uuid=True), nullable=False),
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("mrn_enc", BYTEA, nullable=False),
@@ -220,48 +203,15 @@ patients = sa.Table(
     sa.Column("sex_enc", BYTEA),
     sa.Column("phone_enc", BYTEA),
     sa.Column("email_enc", BYTEA),
-    *_timestamps(),
-    _deactivated(),
-)
-
-audit_log = sa.Table(
-    "audit_log",
-    metadata,
-    _id(),
-    _tenant(),
-    sa.Column("actor_user_id", UUID(as_uuid=True)),
-    sa.Column("action", sa.Text, nullable=False),
-    sa.Column("entity_type", sa.Text, nullable=False),
-    sa.Column("entity_id", UUID(as_uuid=True)),
-    sa.Column("changes", JSONB, nullable=False),
-    sa.Column("request_id", sa.Text),
-    sa.Column("ip_address", INET),
-    sa.Column("user_agent", sa.Text),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-)
-
-phi_access_log = sa.Table(
-    "phi_access_log",
-    metadata,
-    _id(),
-    _tenant(),
-    sa.Column("user_id", UUID(as_uuid=True), nullable=False),
-    sa.Column("patient_id", UUID(as_uuid=True), nullable=False),
-    sa.Column("fields", ARRAY(sa.Text), nullable=False),
-    sa.Column("action", sa.Text, nullable=False),
-    sa.Column("reason", sa.Text, nullable=False),
-    sa.Column("operation_name", sa.Text),
-    sa.Column("operation_hash", sa.Text, nullable=False),
-    sa.Column("request_id", sa.Text),
-    sa.Column("ip_address", INET),
-    sa.Column("accessed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    *timestamps(),
+    deactivated_at(),
 )
 
 refresh_tokens = sa.Table(
     "refresh_tokens",
     metadata,
-    _id(),
-    _tenant(),
+    id_column(),
+    tenant_column(),
     sa.Column("user_id", UUID(as_uuid=True), nullable=False),
     sa.Column("token_hash", BYTEA, nullable=False, unique=True),
     sa.Column("family_id", UUID(as_uuid=True), nullable=False),

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import httpx
 
-from app.demo import DEMO_PASSWORD
+from medgraph.demo import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = ROOT / ".medgraph" / "bench"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.demo import npi_for
+from medgraph.demo import npi_for
 
 ERRORS = "errors { field code message }"
 PROVIDER = (

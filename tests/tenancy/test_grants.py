@@ -3,7 +3,7 @@ to more privileged users, and (for a caller narrowed by memberships) memberships
 
 from __future__ import annotations
 
-from app.demo import DEMO_PASSWORD
+from medgraph.demo import DEMO_PASSWORD
 from tests.support import gql
 
 USER_ID = "query($q: String!) { users(filter: { search: $q }) { nodes { id } } }"

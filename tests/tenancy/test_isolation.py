@@ -129,8 +129,8 @@ async def test_pool_of_one_connection_carries_nothing_between_tenants(owner_url,
     """Tenant settings are transaction-local: the next request on the same connection sees nothing."""
     import httpx
 
-    from app.asgi import create_app
     from app.db import api_url_for
+    from medgraph.asgi import create_app
     from tests.support import Tenant
 
     settings = get_settings().model_copy(update={"db_pool_size": 1, "db_max_overflow": 0})

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from app.demo import npi_for
+from medgraph.demo import npi_for
 from schema.relay import to_global_id
 
 COUNTS = """{ organizations(filter: {includeDeactivated: true}) { totalCount }

@@ -11,6 +11,7 @@ from sqlalchemy.exc import ProgrammingError
 
 from app.crypto import PhiCipher
 from app.db import tenant_transaction
+from app.tables import audit_log
 from modules.tenancy import models as m
 
 CREATE = """mutation($input: PatientInput!) {
@@ -120,7 +121,7 @@ async def test_api_role_may_append_but_never_rewrite_logs(tenant_a, api_engine):
                     await conn.execute(sa.text(statement))
     async with tenant_transaction(api_engine, str(tenant_a.id)) as conn:
         await conn.execute(
-            sa.insert(m.audit_log).values(
+            sa.insert(audit_log).values(
                 tenant_id=tenant_a.id, action="test.append", entity_type="Test", changes={}
             )
         )

@@ -9,12 +9,12 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from app.audit import Actor
 from app.db import tenant_transaction
-from app.demo import npi_for
-from modules.tenancy import Actor
+from app.errors import InputInvalid
+from medgraph.demo import npi_for
 from modules.tenancy import models as m
-from modules.tenancy.services import providers as svc
-from schema.errors import InputInvalid
+from modules.tenancy.service import providers as svc
 from schema.relay import to_global_id
 from tests.tenancy.provider_ops import (
     ASSIGN,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from app.demo import npi_for
+from medgraph.demo import npi_for
 from schema.relay import to_global_id
 from tests.tenancy.provider_ops import (
     ASSIGN,

@@ -8,12 +8,13 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from app.audit import Actor
 from app.db import tenant_transaction
+from app.errors import InputInvalid
+from app.tables import audit_log
 from app.validators import npi_is_valid
-from modules.tenancy import Actor
 from modules.tenancy import models as m
-from modules.tenancy.services import organizations, patients
-from schema.errors import InputInvalid
+from modules.tenancy.service import organizations, patients
 
 
 @pytest.mark.parametrize(
@@ -72,8 +73,8 @@ async def test_patient_update_reseals_and_reindexes(api_engine, tenant_a, cipher
             cipher.open(updated.last_name_enc, row_id=str(row.id), column="first_name")
         audit = (
             await conn.execute(
-                sa.select(m.audit_log.c.changes).where(
-                    m.audit_log.c.entity_id == row.id, m.audit_log.c.action == "patient.update"
+                sa.select(audit_log.c.changes).where(
+                    audit_log.c.entity_id == row.id, audit_log.c.action == "patient.update"
                 )
             )
         ).scalar_one()

@@ -12,11 +12,11 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from app.asgi import create_app
 from app.auth import passwords
 from app.auth.passwords import HashingBusy, PasswordWorkers
-from app.demo import DEMO_PASSWORD
 from app.settings import Settings
+from medgraph.asgi import create_app
+from medgraph.demo import DEMO_PASSWORD
 from tests.support import LOGIN
 
 

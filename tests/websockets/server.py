@@ -32,8 +32,9 @@ class ServerThread:
 
     def _run(self) -> None:
         try:
-            from app.asgi import create_app, server_config
+            from app.asgi import server_config
             from app.db import api_url_for
+            from medgraph.asgi import create_app
 
             settings = get_settings()
             app = create_app(settings, api_url_for(self.owner_url, settings))

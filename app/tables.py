@@ -1,0 +1,82 @@
+"""Tables of the kernel, and the column helpers every module's `models.py` uses.
+
+The kernel owns the trails every module writes: the audit log (one row per change,
+before/after), the PHI access log (one row per patient read per request) and the
+sign-in throttle. Modules own everything else, each in its own `MetaData`; the
+Alembic environment compares all of them with the migrated database.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, INET, JSONB, UUID
+
+metadata = sa.MetaData()
+
+
+def id_column() -> sa.Column:
+    return sa.Column("id", UUID(as_uuid=True), primary_key=True, server_default=sa.text("gen_random_uuid()"))
+
+
+def tenant_column() -> sa.Column:
+    return sa.Column("tenant_id", UUID(as_uuid=True), nullable=False)
+
+
+def created_at() -> sa.Column:
+    return sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+
+
+def timestamps() -> list[sa.Column]:
+    return [
+        created_at(),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    ]
+
+
+def deactivated_at() -> sa.Column:
+    return sa.Column("deactivated_at", sa.DateTime(timezone=True))
+
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    id_column(),
+    tenant_column(),
+    sa.Column("actor_user_id", UUID(as_uuid=True)),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("entity_type", sa.Text, nullable=False),
+    sa.Column("entity_id", UUID(as_uuid=True)),
+    sa.Column("changes", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column("request_id", sa.Text),
+    sa.Column("ip_address", INET),
+    sa.Column("user_agent", sa.Text),
+    created_at(),
+    sa.Index("audit_log_entity", "tenant_id", "entity_type", "entity_id"),
+    sa.Index("audit_log_created", "tenant_id", "created_at"),
+)
+
+phi_access_log = sa.Table(
+    "phi_access_log",
+    metadata,
+    id_column(),
+    tenant_column(),
+    sa.Column("user_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("patient_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("fields", ARRAY(sa.Text), nullable=False),
+    sa.Column("action", sa.Text, nullable=False, server_default=sa.text("'view'::text")),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("operation_name", sa.Text),
+    sa.Column("operation_hash", sa.Text, nullable=False),
+    sa.Column("request_id", sa.Text),
+    sa.Column("ip_address", INET),
+    sa.Column("accessed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("phi_access_log_patient", "tenant_id", "patient_id", "accessed_at"),
+)
+
+signin_throttle = sa.Table(
+    "signin_throttle",
+    metadata,
+    sa.Column("key", sa.LargeBinary, primary_key=True),
+    sa.Column("tat", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("signin_throttle_tat", "tat"),
+)

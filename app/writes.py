@@ -1,0 +1,75 @@
+"""Row writes every module's services use: each change lands with its audit row.
+
+Services run on a connection already inside the request's transaction (a savepoint
+of it), raise `InputInvalid` for bad input and never commit. A row of another
+tenant, or one the caller's memberships hide, is invisible here as everywhere
+(row-level security), so it reads as "not found".
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.audit import Actor, write_audit
+from app.errors import raise_not_found
+
+
+async def insert_row(
+    conn: AsyncConnection, actor: Actor, table: sa.Table, entity_type: str, values: dict[str, Any]
+) -> Any:
+    row = (
+        await conn.execute(sa.insert(table).values(tenant_id=actor.tenant_id, **values).returning(table))
+    ).one()
+    await write_audit(conn, actor, f"{entity_type.lower()}.create", entity_type, row.id, None, row)
+    return row
+
+
+async def lock_row(conn: AsyncConnection, table: sa.Table, pk: uuid.UUID) -> Any | None:
+    """The current row, locked for update; None when missing or not visible."""
+    return (await conn.execute(sa.select(table).where(table.c.id == pk).with_for_update())).first()
+
+
+async def update_row(
+    conn: AsyncConnection,
+    actor: Actor,
+    table: sa.Table,
+    entity_type: str,
+    before: Any,
+    values: dict[str, Any],
+    action: str = "update",
+) -> Any:
+    if "updated_at" in table.c:
+        values = {**values, "updated_at": sa.func.now()}
+    row = (
+        await conn.execute(sa.update(table).where(table.c.id == before.id).values(**values).returning(table))
+    ).one()
+    await write_audit(conn, actor, f"{entity_type.lower()}.{action}", entity_type, row.id, before, row)
+    return row
+
+
+async def existing_row(conn: AsyncConnection, table: sa.Table, pk: uuid.UUID | None, what: str) -> Any:
+    """The row to change, locked, or NOT_FOUND on `id` (also for rows of another tenant)."""
+    row = await lock_row(conn, table, pk) if pk else None
+    if row is None:
+        raise_not_found("id", what)
+    return row
+
+
+async def soft_delete(
+    conn: AsyncConnection, actor: Actor, table: sa.Table, entity_type: str, pk: uuid.UUID | None, what: str
+) -> tuple[Any, bool]:
+    """Deactivate a row (status 'inactive' where the table has one); audited once.
+
+    Returns the row and whether it changed: deactivating twice is not an error.
+    """
+    before = await existing_row(conn, table, pk, what)
+    if before.deactivated_at is not None:
+        return before, False
+    values: dict[str, Any] = {"deactivated_at": sa.func.now()}
+    if "status" in table.c:
+        values["status"] = "inactive"
+    return await update_row(conn, actor, table, entity_type, before, values, "deactivate"), True

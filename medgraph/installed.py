@@ -1,0 +1,17 @@
+"""The installed modules, in the order their schema parts are merged.
+
+Adding a module: write `modules/<name>/` (see the README's checklist) and list its
+manifest here. Nothing else outside the module changes.
+"""
+
+from __future__ import annotations
+
+from modules import tenancy
+from schema.module import Catalog, Module
+
+INSTALLED_MODULES: tuple[Module, ...] = (tenancy.MODULE,)
+
+
+def catalog(modules: tuple[Module, ...] | None = None) -> Catalog:
+    """The permission keys of the installed modules and what each baseline role holds."""
+    return Catalog.of(INSTALLED_MODULES if modules is None else modules)

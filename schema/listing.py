@@ -1,0 +1,187 @@
+"""Lists of an entity, declared once, and connection fields declared with keywords.
+
+A `Listing` says how a list of one entity is filtered and sorted: its table, the
+column behind each sort field, the filter input and the conditions it means, the
+order-by input (its defaults are the default order) and, for a list searched by
+PHI, who hears of every match. Any number of connection fields read it:
+
+    organizations: Connection[Organization] = connection(ORGANIZATIONS, requires="tenancy.read")
+    facilities: Connection[Facility] = connection(FACILITIES, parent="organization_id")
+
+A top-level connection checks its permission once, as the field's extension; a nested
+one (`parent=`: the column of the listed table that holds the parent's id) loads the
+pages of every parent in one batch. Arguments come in one order everywhere: `first`,
+`after`, then `last`, `before` (unless `backward=False`), the `by` IDs, `filter`,
+`orderBy`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+import strawberry
+from strawberry.types import Info
+
+from app.context import RequestContext
+from schema.lists import ListSpec, MatchRecorder, list_connection, nested_connection_loader
+from schema.ordering import order_of
+from schema.pagination import page_args
+from schema.permissions import requires as requires_extension
+from schema.relay import decode_id
+
+Where = Callable[[RequestContext, Any], list[sa.ColumnElement[bool]]]
+Guard = Callable[[Info, Any], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """How lists of one entity are filtered and sorted.
+
+    `order` is the order-by input (its defaults are the order when `orderBy` is not
+    given); `fixed_order` is the order of connections that offer no `orderBy` (the
+    default order when not given). `matches` returns, for a filter, a recorder told of
+    every row it matches (searching by PHI reads PHI), or None.
+    """
+
+    table: sa.Table
+    sort: Mapping[str, str]
+    filter: type | None = None
+    where: Where | None = None
+    order: type | None = None
+    fixed_order: tuple[str, bool] | None = None
+    matches: Callable[[RequestContext, Any], MatchRecorder | None] | None = None
+
+    def __post_init__(self) -> None:
+        for column in self.sort.values():
+            if column not in self.table.c:
+                raise TypeError(f"listing of {self.table.name}: no column {column!r} to sort by")
+        if (self.filter is None) != (self.where is None):
+            raise TypeError(f"listing of {self.table.name}: give both `filter` and `where`, or neither")
+
+    @property
+    def spec(self) -> ListSpec:
+        return ListSpec(self.table, dict(self.sort))
+
+    def default_order(self, ordered: bool) -> tuple[str, bool]:
+        if ordered or self.fixed_order is None:
+            assert self.order is not None, "a listing needs `order` or `fixed_order`"
+            return order_of(self.order())
+        return self.fixed_order
+
+    def conditions(self, ctx: RequestContext, filter: Any) -> list[sa.ColumnElement[bool]]:
+        return self.where(ctx, filter) if self.where is not None else []
+
+
+@dataclass
+class ConnectionSpec:
+    """One connection field: what a compiler needs beside the listing."""
+
+    listing: Listing
+    parent: str | None
+    backward: bool
+    filtered: bool
+    ordered: bool
+    by: dict[str, str] = field(default_factory=dict)
+    target: Any = None  # the listed entity (EntitySpec), bound when the schema is built
+
+    def bind(self) -> Any:
+        from schema.entities import entity_for_table
+
+        self.target = entity_for_table(self.listing.table)
+        return self.target
+
+
+def _parameters(spec: ConnectionSpec) -> list[inspect.Parameter]:
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    names: list[tuple[str, Any]] = [("first", int | None), ("after", str | None)]
+    if spec.backward:
+        names += [("last", int | None), ("before", str | None)]
+    names += [(name, strawberry.ID | None) for name in spec.by]
+    if spec.filtered:
+        names.append(("filter", spec.listing.filter | None))  # type: ignore[operator]
+    if spec.ordered:
+        names.append(("order_by", spec.listing.order | None))  # type: ignore[operator]
+    return [
+        inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter("info", keyword, annotation=Info),
+        *(inspect.Parameter(name, keyword, default=None, annotation=kind) for name, kind in names),
+    ]
+
+
+def connection(
+    listing: Listing,
+    *,
+    parent: str | None = None,
+    backward: bool = True,
+    filtered: bool | None = None,
+    ordered: bool | None = None,
+    by: Mapping[str, str] | None = None,
+    requires: str | None = None,
+    guard: Guard | None = None,
+    description: str | None = None,
+) -> Any:
+    """A connection field over `listing` (see the module docstring).
+
+    `by` maps extra ID arguments to the column they match and the type of ID they take
+    (`{"organization_id": "Organization"}`); an ID of another type matches nothing.
+    `filtered`/`ordered` default to whether the listing has a filter / an order input.
+    `requires` is the permission the field needs; `guard`, a check of its own.
+    """
+    spec = ConnectionSpec(
+        listing,
+        parent,
+        backward,
+        listing.filter is not None if filtered is None else filtered,
+        listing.order is not None if ordered is None else ordered,
+        dict(by or {}),
+    )
+    if parent is not None and parent not in listing.table.c:
+        raise TypeError(f"connection over {listing.table.name}: no parent column {parent!r}")
+    nested_check: Guard | None = guard
+    if guard is None and requires is not None and parent is not None:
+
+        async def nested_check(info: Info, _: Any) -> None:
+            await info.context.require(requires)
+
+    async def resolve(self: Any, info: Info, **arguments: Any) -> Any:
+        if nested_check is not None:
+            await nested_check(info, self)
+        ctx = info.context
+        target = spec.target or spec.bind()
+        chosen = arguments.get("filter")
+        where = listing.conditions(ctx, chosen)
+        for name, type_name in spec.by.items():
+            value = arguments.get(name)
+            if value is not None:
+                pk = decode_id(value, type_name)
+                where.append(listing.table.c[name] == pk if pk else sa.false())
+        order = arguments.get("order_by")
+        sort = order_of(order) if order is not None else listing.default_order(spec.ordered)
+        args = page_args(
+            arguments.get("first"), arguments.get("after"), arguments.get("last"), arguments.get("before")
+        )
+        recorder = listing.matches(ctx, chosen) if listing.matches is not None else None
+        if parent is None:
+            return await list_connection(
+                ctx, listing.spec, target.from_row, where, *sort, args, record_matches=recorder
+            )
+        key = ("nested", listing.table.name, parent, repr(chosen), sort, args)
+        loader = ctx.loaders.get(
+            key,
+            lambda c: nested_connection_loader(
+                c, listing.spec, target.from_row, parent, where, *sort, args, record_matches=recorder
+            ),
+        )
+        return await loader.load(self.row.id)
+
+    resolve.__signature__ = inspect.Signature(_parameters(spec))  # type: ignore[attr-defined]
+    resolve.__relation__ = spec  # type: ignore[attr-defined]
+    extensions = requires_extension(requires) if requires is not None and parent is None else []
+    return strawberry.field(resolver=resolve, description=description, extensions=extensions)
+
+
+__all__ = ["ConnectionSpec", "Listing", "connection"]
