@@ -24,6 +24,7 @@ from app.auth.passwords import password_workers
 from app.body_limit import BodySizeLimit
 from app.context import PrincipalLoader, SignInGuards
 from app.crypto import PhiCipher, cipher_for
+from app.event_hub import EventHub
 from app.http import GraphQLEndpoint
 from app.logging import get_logger
 from app.memory import tune_for_serving
@@ -42,6 +43,7 @@ class AppState:
     guards: SignInGuards
     sockets: SocketRegistry
     principal_loader: PrincipalLoader
+    events: EventHub
 
 
 def build_app(
@@ -50,7 +52,9 @@ def build_app(
     """Build the app. The engine connects as the API role (row-level security applies)."""
     guards = SignInGuards(password_workers(settings), SigninThrottle(engine, settings))
     sockets = SocketRegistry(settings.max_sockets_per_user)
-    state = AppState(settings, engine, cipher_for(settings.phi_key_bytes), guards, sockets, principal_loader)
+    events = EventHub(engine)
+    cipher = cipher_for(settings.phi_key_bytes)
+    state = AppState(settings, engine, cipher, guards, sockets, principal_loader, events)
     observe_pool(engine)
     count_statements(engine)
     graphql = GraphQLEndpoint(schema, state)
@@ -78,6 +82,7 @@ def build_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         tune_for_serving()
         yield
+        await events.close()
         guards.passwords.shutdown()
         await engine.dispose()
 

@@ -1,9 +1,10 @@
 """Tables of the kernel, and the column helpers every module's `models.py` uses.
 
-The kernel owns the trails every module writes: the audit log (one row per change,
-before/after), the PHI access log (one row per patient read per request) and the
-sign-in throttle. Modules own everything else, each in its own `MetaData`; the
-Alembic environment compares all of them with the migrated database.
+The kernel owns what every module writes: the audit log (one row per change,
+before/after), the PHI access log (one row per patient read per request), the outbox
+of domain events with its per-tenant counters, and the sign-in throttle. Modules own
+everything else, each in its own `MetaData`; the Alembic environment compares all of
+them with the migrated database.
 """
 
 from __future__ import annotations
@@ -79,4 +80,27 @@ signin_throttle = sa.Table(
     sa.Column("key", sa.LargeBinary, primary_key=True),
     sa.Column("tat", sa.DateTime(timezone=True), nullable=False),
     sa.Index("signin_throttle_tat", "tat"),
+)
+
+domain_events = sa.Table(
+    "domain_events",
+    metadata,
+    id_column(),
+    tenant_column(),
+    sa.Column("sequence", sa.BigInteger),  # given at commit (migration 0004)
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("entity_type", sa.Text, nullable=False),
+    sa.Column("entity_id", UUID(as_uuid=True)),
+    sa.Column("actor_user_id", UUID(as_uuid=True)),
+    sa.Column("payload", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column("request_id", sa.Text),
+    created_at(),
+    sa.UniqueConstraint("tenant_id", "sequence"),
+)
+
+event_counters = sa.Table(
+    "event_counters",
+    metadata,
+    sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("last_sequence", sa.BigInteger, nullable=False),
 )

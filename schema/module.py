@@ -42,6 +42,7 @@ class Module:
     metadata: sa.MetaData
     permissions: Mapping[str, str]
     grants: Mapping[str, Collection[str]]  # baseline role key -> this module's keys it holds
+    events: Mapping[str, str] = field(default_factory=dict)  # domain event type -> description
     schema: Callable[[], SchemaParts] = field(default=lambda: SchemaParts())
 
 

@@ -5,7 +5,7 @@
 - `modules/<name>/` imports `app/`, `schema/`, its own files, and another module only
   through that module's `__init__.py`;
 - `medgraph/` (the composition root) and `migrations/env.py` may import anything;
-  a migration revision imports only `app/`.
+  a migration revision imports only `app/` and `migrations/rls.py`.
 
 Imports under `if TYPE_CHECKING:` are for the type checker and are not counted; imports
 inside functions are.
@@ -92,8 +92,9 @@ def layer_violation(importer: str, imported: str) -> str | None:
         if len(parts) < 2 or parts[1] == own or len(parts) == 2:
             return None
         return f"modules.{own} imports modules.{parts[1]} other than through its __init__"
-    if importer.startswith("migrations.versions"):
-        return None if top == "app" else "a migration revision imports app/ only"
+    if importer.startswith("migrations.versions") or importer == "migrations.rls":
+        helper = imported == "migrations.rls"
+        return None if top == "app" or helper else "a migration imports app/ and migrations/rls.py only"
     return None  # the composition root: medgraph/, migrations/env.py
 
 

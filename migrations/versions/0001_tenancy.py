@@ -15,6 +15,7 @@ Create Date: 2026-11-24
 from alembic import op
 
 from app.settings import get_settings
+from migrations.rls import tenant_table
 
 revision = "0001"
 down_revision = None
@@ -37,8 +38,7 @@ TENANT_TABLES = [
     "phi_access_log",
     "refresh_tokens",
 ]
-# Tables the API role may read and write; append-only logs get SELECT, INSERT only.
-READ_WRITE = [t for t in TENANT_TABLES if t not in ("audit_log", "phi_access_log")]
+# The API role may only read and add to the logs, never change them.
 APPEND_ONLY = ["audit_log", "phi_access_log"]
 SCOPED = {
     "organizations": "id = ANY(app_org_ids())",
@@ -350,29 +350,12 @@ def upgrade() -> None:
         if statement.strip():
             op.execute(statement)
     op.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
-    op.execute("ALTER TABLE tenants ENABLE ROW LEVEL SECURITY")
-    op.execute("ALTER TABLE tenants FORCE ROW LEVEL SECURITY")
-    op.execute(
-        "CREATE POLICY tenant_isolation ON tenants USING (id = app_tenant_id()) "
-        "WITH CHECK (id = app_tenant_id())"
-    )
-    op.execute(f"GRANT SELECT, UPDATE ON tenants TO {role}")
+    tenant_table("tenants", key="id", privileges="SELECT, UPDATE")  # operators make tenants
     op.execute(f"GRANT SELECT ON permissions, alembic_version TO {role}")
     op.execute("REVOKE EXECUTE ON FUNCTION tenant_id_for_slug(text) FROM PUBLIC")
     op.execute(f"GRANT EXECUTE ON FUNCTION tenant_id_for_slug(text) TO {role}")
     for table in TENANT_TABLES:
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(
-            f"CREATE POLICY tenant_isolation ON {table} "
-            f"USING (tenant_id = app_tenant_id()) WITH CHECK (tenant_id = app_tenant_id())"
-        )
-    for table, condition in SCOPED.items():
-        op.execute(
-            f"CREATE POLICY membership_scope ON {table} AS RESTRICTIVE USING (app_scope_all() OR {condition})"
-        )
-    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(READ_WRITE)} TO {role}")
-    op.execute(f"GRANT SELECT, INSERT ON {', '.join(APPEND_ONLY)} TO {role}")
+        tenant_table(table, append_only=table in APPEND_ONLY, scope=SCOPED.get(table))
 
 
 def downgrade() -> None:

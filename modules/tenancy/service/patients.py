@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.audit import Actor
 from app.crypto import PhiCipher
 from app.errors import Problems, raise_not_found, raise_problem
+from app.events import emit
 from app.validators import Check
 from app.writes import existing_row, insert_row, lock_row, soft_delete, update_row
 from modules.tenancy import models as m
@@ -75,9 +76,11 @@ async def create_patient(
     await _visible_facility(conn, values.get("facility_id"))
     pk = uuid.uuid4()
     sealed = _sealed(cipher, pk, values, {})
-    return await insert_row(
+    row = await insert_row(
         conn, actor, m.patients, "Patient", {"id": pk, "facility_id": values["facility_id"], **sealed}
     )
+    await emit(conn, actor, "patient.registered", "Patient", pk, {"facility_id": row.facility_id})
+    return row
 
 
 async def update_patient(
@@ -110,4 +113,7 @@ async def holder_of_mrn(conn: AsyncConnection, cipher: PhiCipher, mrn: str) -> u
 
 
 async def deactivate_patient(conn: AsyncConnection, actor: Actor, pk: uuid.UUID | None) -> Any:
-    return (await soft_delete(conn, actor, m.patients, "Patient", pk, "patient"))[0]
+    row, changed = await soft_delete(conn, actor, m.patients, "Patient", pk, "patient")
+    if changed:
+        await emit(conn, actor, "patient.deactivated", "Patient", row.id)
+    return row

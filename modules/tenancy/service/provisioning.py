@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.audit import Actor
 from app.db import scope_to_tenant
+from app.events import emit
 from modules.tenancy import models as m
 from schema.module import Catalog
 
@@ -69,12 +71,18 @@ async def ensure_baseline_roles(
 
 async def set_tenant_active(conn: AsyncConnection, slug: str, active: bool) -> bool:
     """Suspend or restore a tenant: its users' next requests and sign-ins are refused."""
-    result = await conn.execute(
+    tenant_id = await conn.scalar(
         sa.update(m.tenants)
         .where(m.tenants.c.slug == slug)
         .values(is_active=active, updated_at=sa.func.now())
+        .returning(m.tenants.c.id)
     )
-    return result.rowcount == 1
+    if tenant_id is None:
+        return False
+    await scope_to_tenant(conn, str(tenant_id))
+    event = "tenant.activated" if active else "tenant.deactivated"
+    await emit(conn, Actor(tenant_id, None), event, "Tenant", tenant_id)
+    return True
 
 
 async def create_owner(
