@@ -21,9 +21,14 @@ tenants = sa.Table(
     id_column(),
     sa.Column("slug", sa.Text, nullable=False, unique=True),
     sa.Column("name", sa.Text, nullable=False),
-    sa.Column("settings", JSONB, nullable=False),
-    sa.Column("features", JSONB, nullable=False),
-    sa.Column("is_active", sa.Boolean, nullable=False),
+    sa.Column("settings", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column(
+        "features",
+        JSONB,
+        nullable=False,
+        server_default=sa.text('\'{"products": true, "verifications": true, "commissions": true}\'::jsonb'),
+    ),
+    sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.text("true")),
     *timestamps(),
 )
 
@@ -34,15 +39,17 @@ organizations = sa.Table(
     tenant_column(),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("type", sa.Text, nullable=False),
-    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False, server_default=sa.text("'active'::text")),
     sa.Column("tax_id_enc", BYTEA),
     sa.Column("email", sa.Text),
     sa.Column("phone", sa.Text),
     sa.Column("onboarding_date", sa.Date),
     sa.Column("contract_details", JSONB),
-    sa.Column("settings", JSONB, nullable=False),
+    sa.Column("settings", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
     *timestamps(),
     deactivated_at(),
+    sa.UniqueConstraint("tenant_id", "id"),
+    sa.UniqueConstraint("tenant_id", "name"),
 )
 
 facilities = sa.Table(
@@ -56,15 +63,18 @@ facilities = sa.Table(
     sa.Column("npi", sa.Text),
     sa.Column("identifier", sa.Text),
     sa.Column("identifier_type", sa.Text),
-    sa.Column("is_ship_to", sa.Boolean, nullable=False),
-    sa.Column("is_bill_to", sa.Boolean, nullable=False),
-    sa.Column("timezone", sa.Text, nullable=False),
+    sa.Column("is_ship_to", sa.Boolean, nullable=False, server_default=sa.text("true")),
+    sa.Column("is_bill_to", sa.Boolean, nullable=False, server_default=sa.text("true")),
+    sa.Column("timezone", sa.Text, nullable=False, server_default=sa.text("'UTC'::text")),
     sa.Column("phone", sa.Text),
     sa.Column("email", sa.Text),
     sa.Column("business_hours", JSONB),
-    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False, server_default=sa.text("'active'::text")),
     *timestamps(),
     deactivated_at(),
+    sa.UniqueConstraint("tenant_id", "id"),
+    sa.UniqueConstraint("tenant_id", "npi"),
+    sa.Index("facilities_org", "tenant_id", "organization_id"),
 )
 
 addresses = sa.Table(
@@ -80,10 +90,11 @@ addresses = sa.Table(
     sa.Column("city", sa.Text, nullable=False),
     sa.Column("state_province", sa.Text, nullable=False),
     sa.Column("postal_code", sa.Text, nullable=False),
-    sa.Column("country_code", sa.Text, nullable=False),
-    sa.Column("is_primary", sa.Boolean, nullable=False),
+    sa.Column("country_code", sa.Text, nullable=False, server_default=sa.text("'USA'::text")),
+    sa.Column("is_primary", sa.Boolean, nullable=False, server_default=sa.text("false")),
     *timestamps(),
     deactivated_at(),
+    sa.Index("addresses_owner", "tenant_id", "owner_id"),
 )
 
 users = sa.Table(
@@ -94,13 +105,15 @@ users = sa.Table(
     sa.Column("email", sa.Text, nullable=False),
     sa.Column("password_hash", sa.Text, nullable=False),
     sa.Column("full_name", sa.Text, nullable=False),
-    sa.Column("is_active", sa.Boolean, nullable=False),
+    sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.text("true")),
     sa.Column("email_verified_at", sa.DateTime(timezone=True)),
     sa.Column("last_login_at", sa.DateTime(timezone=True)),
-    sa.Column("failed_login_count", sa.Integer, nullable=False),
+    sa.Column("failed_login_count", sa.Integer, nullable=False, server_default=sa.text("0")),
     sa.Column("locked_until", sa.DateTime(timezone=True)),
-    sa.Column("settings", JSONB, nullable=False),
+    sa.Column("settings", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
     *timestamps(),
+    sa.UniqueConstraint("tenant_id", "id"),
+    sa.UniqueConstraint("tenant_id", "email"),
 )
 
 providers = sa.Table(
@@ -118,9 +131,11 @@ providers = sa.Table(
     sa.Column("taxonomy_code", sa.Text),
     sa.Column("contact_email", sa.Text),
     sa.Column("contact_phone", sa.Text),
-    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False, server_default=sa.text("'pending_verification'::text")),
     *timestamps(),
     deactivated_at(),
+    sa.UniqueConstraint("tenant_id", "id"),
+    sa.UniqueConstraint("tenant_id", "npi"),
 )
 
 provider_assignments = sa.Table(
@@ -130,12 +145,14 @@ provider_assignments = sa.Table(
     tenant_column(),
     sa.Column("facility_id", UUID(as_uuid=True), nullable=False),
     sa.Column("provider_id", UUID(as_uuid=True), nullable=False),
-    sa.Column("is_primary_location", sa.Boolean, nullable=False),
-    sa.Column("can_order", sa.Boolean, nullable=False),
-    sa.Column("status", sa.Text, nullable=False),
-    sa.Column("start_date", sa.Date, nullable=False),
+    sa.Column("is_primary_location", sa.Boolean, nullable=False, server_default=sa.text("false")),
+    sa.Column("can_order", sa.Boolean, nullable=False, server_default=sa.text("true")),
+    sa.Column("status", sa.Text, nullable=False, server_default=sa.text("'active'::text")),
+    sa.Column("start_date", sa.Date, nullable=False, server_default=sa.text("CURRENT_DATE")),
     sa.Column("end_date", sa.Date),
     *timestamps(),
+    sa.UniqueConstraint("tenant_id", "facility_id", "provider_id"),
+    sa.Index("provider_assignments_provider", "tenant_id", "provider_id"),
 )
 
 permissions = sa.Table(
@@ -154,8 +171,10 @@ roles = sa.Table(
     sa.Column("key", sa.Text, nullable=False),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("description", sa.Text),
-    sa.Column("is_system", sa.Boolean, nullable=False),
+    sa.Column("is_system", sa.Boolean, nullable=False, server_default=sa.text("false")),
     *timestamps(),
+    sa.UniqueConstraint("tenant_id", "id"),
+    sa.UniqueConstraint("tenant_id", "key"),
 )
 
 role_permissions = sa.Table(
@@ -182,9 +201,13 @@ memberships = sa.Table(
     sa.Column("user_id", UUID(as_uuid=True), nullable=False),
     sa.Column("organization_id", UUID(as_uuid=True)),
     sa.Column("facility_id", UUID(as_uuid=True)),
-    sa.Column("role", sa.Text, nullable=False),
-    sa.Column("is_primary", sa.Boolean, nullable=False),
+    sa.Column("role", sa.Text, nullable=False, server_default=sa.text("'member'::text")),
+    sa.Column("is_primary", sa.Boolean, nullable=False, server_default=sa.text("false")),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.UniqueConstraint(
+        "tenant_id", "user_id", "organization_id", "facility_id", postgresql_nulls_not_distinct=True
+    ),
+    sa.Index("memberships_user", "tenant_id", "user_id"),
 )
 
 patients = sa.Table(
@@ -193,7 +216,7 @@ patients = sa.Table(
     id_column(),
     tenant_column(),
     sa.Column("facility_id", UUID(as_uuid=True), nullable=False),
-    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False, server_default=sa.text("'active'::text")),
     sa.Column("mrn_enc", BYTEA, nullable=False),
     sa.Column("mrn_index", BYTEA, nullable=False),
     sa.Column("name_dob_index", BYTEA, nullable=False),
@@ -205,6 +228,10 @@ patients = sa.Table(
     sa.Column("email_enc", BYTEA),
     *timestamps(),
     deactivated_at(),
+    sa.UniqueConstraint("tenant_id", "id"),
+    sa.UniqueConstraint("tenant_id", "mrn_index"),
+    sa.Index("patients_facility", "tenant_id", "facility_id"),
+    sa.Index("patients_name_dob", "tenant_id", "name_dob_index"),
 )
 
 refresh_tokens = sa.Table(
@@ -219,4 +246,5 @@ refresh_tokens = sa.Table(
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
     sa.Column("replaced_by", UUID(as_uuid=True)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("refresh_tokens_family", "tenant_id", "family_id"),
 )
