@@ -52,7 +52,7 @@ def build_app(
     """Build the app. The engine connects as the API role (row-level security applies)."""
     guards = SignInGuards(password_workers(settings), SigninThrottle(engine, settings))
     sockets = SocketRegistry(settings.max_sockets_per_user)
-    events = EventHub(engine)
+    events = EventHub(engine, settings.event_queue_size)
     cipher = cipher_for(settings.phi_key_bytes)
     state = AppState(settings, engine, cipher, guards, sockets, principal_loader, events)
     observe_pool(engine)

@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     max_input_values: PositiveInt = 10000
     max_sockets_per_user: PositiveInt = 10
     max_subscriptions_per_socket: PositiveInt = 20
+    event_queue_size: PositiveInt = 256
     max_page_size: PositiveInt = 100
     default_page_size: PositiveInt = 20
 

@@ -27,7 +27,8 @@ import strawberry
 from strawberry.types import Info
 
 from app.context import RequestContext
-from schema.lists import ListSpec, MatchRecorder, list_connection, nested_connection_loader
+from schema.entities import EntitySpec, entity_for_table
+from schema.lists import MatchRecorder, list_connection, nested_connection_loader
 from schema.ordering import order_of
 from schema.pagination import page_args
 from schema.permissions import requires as requires_extension
@@ -62,10 +63,6 @@ class Listing:
         if (self.filter is None) != (self.where is None):
             raise TypeError(f"listing of {self.table.name}: give both `filter` and `where`, or neither")
 
-    @property
-    def spec(self) -> ListSpec:
-        return ListSpec(self.table, dict(self.sort))
-
     def default_order(self, ordered: bool) -> tuple[str, bool]:
         if ordered or self.fixed_order is None:
             assert self.order is not None, "a listing needs `order` or `fixed_order`"
@@ -86,11 +83,9 @@ class ConnectionSpec:
     filtered: bool
     ordered: bool
     by: dict[str, str] = field(default_factory=dict)
-    target: Any = None  # the listed entity (EntitySpec), bound when the schema is built
+    target: EntitySpec | None = None  # the listed entity, bound when the schema is built
 
-    def bind(self) -> Any:
-        from schema.entities import entity_for_table
-
+    def bind(self) -> EntitySpec:
         self.target = entity_for_table(self.listing.table)
         return self.target
 
@@ -167,13 +162,13 @@ def connection(
         recorder = listing.matches(ctx, chosen) if listing.matches is not None else None
         if parent is None:
             return await list_connection(
-                ctx, listing.spec, target.from_row, where, *sort, args, record_matches=recorder
+                ctx, listing, target.from_row, where, *sort, args, record_matches=recorder
             )
         key = ("nested", listing.table.name, parent, repr(chosen), sort, args)
         loader = ctx.loaders.get(
             key,
             lambda c: nested_connection_loader(
-                c, listing.spec, target.from_row, parent, where, *sort, args, record_matches=recorder
+                c, listing, target.from_row, parent, where, *sort, args, record_matches=recorder
             ),
         )
         return await loader.load(self.row.id)

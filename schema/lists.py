@@ -1,16 +1,15 @@
 """Generic list reading: a connection over any table, top-level or nested in a batch.
 
-A module describes each of its lists once (table, sort columns, how to build the
-type from a row); these helpers do the SQL. Reads run on the request's unit of
-work, so they see exactly what row-level security lets this request see.
+A module describes each of its lists once (a `Listing`: table, sort columns, filter);
+these helpers do the SQL. Reads run on the request's unit of work, so they see
+exactly what row-level security lets this request see.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from aiodataloader import DataLoader
@@ -26,14 +25,18 @@ MatchRecorder = Callable[[Sequence[uuid.UUID]], None]
 """Told the id of every row a list's filter matches, on every page or none (see below)."""
 
 
-@dataclass(frozen=True)
-class ListSpec:
-    table: sa.Table
-    sort_columns: dict[str, str]  # order-by enum value -> column name
+class Sortable(Protocol):
+    """What list reading needs of a list's description (see schema/listing.py)."""
+
+    @property
+    def table(self) -> sa.Table: ...
+
+    @property
+    def sort(self) -> Mapping[str, str]: ...  # sort field -> column
 
 
-def _order(spec: ListSpec, field: str, descending: bool) -> tuple[Order, str]:
-    column_name = spec.sort_columns[field]
+def _order(spec: Sortable, field: str, descending: bool) -> tuple[Order, str]:
+    column_name = spec.sort[field]
     return Order(spec.table.c[column_name], descending), column_name
 
 
@@ -49,7 +52,7 @@ async def fetch_rows(ctx: RequestContext, stmt: sa.Executable) -> Sequence[Any]:
 
 async def list_connection(
     ctx: RequestContext,
-    spec: ListSpec,
+    spec: Sortable,
     make: Callable[[Any], T],
     where: Sequence[sa.ColumnElement[bool]],
     order_field: str,
@@ -98,7 +101,7 @@ async def load_row(ctx: RequestContext, table: sa.Table, pk: uuid.UUID) -> Any |
 
 def nested_connection_loader(
     ctx: RequestContext,
-    spec: ListSpec,
+    spec: Sortable,
     make: Callable[[Any], T],
     parent: str,
     where: Sequence[sa.ColumnElement[bool]],

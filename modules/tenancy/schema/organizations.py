@@ -9,7 +9,10 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from modules.tenancy.enums import (
+from modules.tenancy.errors import TenancyError, TenancyErrorCode, mutate
+from modules.tenancy.service import organizations as orgs
+from modules.tenancy.service import patients
+from modules.tenancy.types.enums import (
     ActiveStatus,
     FacilityType,
     IdentifierType,
@@ -17,9 +20,6 @@ from modules.tenancy.enums import (
     OrganizationType,
     Sex,
 )
-from modules.tenancy.errors import TenancyError, TenancyErrorCode, mutate
-from modules.tenancy.service import organizations as orgs
-from modules.tenancy.service import patients
 from modules.tenancy.types.facility import Facility
 from modules.tenancy.types.organization import Organization
 from modules.tenancy.types.patient import Patient

@@ -5,9 +5,9 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from modules.tenancy.enums import MembershipRole
 from modules.tenancy.errors import TenancyError, mutate
 from modules.tenancy.service import users
+from modules.tenancy.types.enums import MembershipRole
 from modules.tenancy.types.user import Membership, Role, User
 from schema.mutations import input_values
 from schema.permissions import requires

@@ -12,10 +12,10 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.errors import InvalidIdError
-from modules.tenancy.enums import ActiveStatus, AddressType, ProviderStatus
 from modules.tenancy.errors import TenancyError, mutate
 from modules.tenancy.service import providers as svc
 from modules.tenancy.types.address import Address
+from modules.tenancy.types.enums import ActiveStatus, AddressType, ProviderStatus
 from modules.tenancy.types.provider import Provider, ProviderAssignment
 from modules.tenancy.types.user import Tenant
 from schema.mutations import NOWHERE, input_values

@@ -7,7 +7,8 @@ import strawberry
 from strawberry.types import Info
 
 from modules.tenancy import models as m
-from modules.tenancy.listings import (
+from modules.tenancy.types.facility import Facility
+from modules.tenancy.types.listings import (
     AUDIT,
     FACILITIES,
     ORGANIZATIONS,
@@ -17,7 +18,6 @@ from modules.tenancy.listings import (
     ROLES,
     USERS,
 )
-from modules.tenancy.types.facility import Facility
 from modules.tenancy.types.organization import Organization
 from modules.tenancy.types.patient import Patient
 from modules.tenancy.types.provider import Provider

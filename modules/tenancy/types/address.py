@@ -7,8 +7,8 @@ import datetime as dt
 import strawberry
 
 from modules.tenancy import models as m
-from modules.tenancy.enums import AddressType
-from modules.tenancy.listings import ADDRESSES
+from modules.tenancy.types.enums import AddressType
+from modules.tenancy.types.listings import ADDRESSES
 from schema.entities import entity
 from schema.relay import Node
 

@@ -8,8 +8,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from modules.tenancy import models as m
-from modules.tenancy.enums import ActiveStatus, FacilityType, IdentifierType
-from modules.tenancy.listings import ADDRESSES, ASSIGNMENTS, FACILITIES, PATIENTS
+from modules.tenancy.types.enums import ActiveStatus, FacilityType, IdentifierType
+from modules.tenancy.types.listings import ADDRESSES, ASSIGNMENTS, FACILITIES, PATIENTS
 from modules.tenancy.types.refs import AddressRef, OrganizationRef, PatientRef, ProviderAssignmentRef
 from schema.entities import entity, to_one
 from schema.listing import connection

@@ -9,8 +9,8 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from modules.tenancy import models as m
-from modules.tenancy.enums import OrganizationStatus, OrganizationType
-from modules.tenancy.listings import ADDRESSES, FACILITIES, ORGANIZATIONS
+from modules.tenancy.types.enums import OrganizationStatus, OrganizationType
+from modules.tenancy.types.listings import ADDRESSES, FACILITIES, ORGANIZATIONS
 from modules.tenancy.types.refs import AddressRef, FacilityRef
 from schema.entities import entity
 from schema.listing import connection

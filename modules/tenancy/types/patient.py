@@ -12,8 +12,8 @@ from strawberry.types import Info
 
 from app.errors import PermissionDenied
 from modules.tenancy import models as m
-from modules.tenancy.enums import ActiveStatus, Sex
-from modules.tenancy.listings import PATIENTS
+from modules.tenancy.types.enums import ActiveStatus, Sex
+from modules.tenancy.types.listings import PATIENTS
 from modules.tenancy.types.refs import FacilityRef
 from schema.entities import entity, to_one
 from schema.relay import Node

@@ -7,8 +7,8 @@ import datetime as dt
 import strawberry
 
 from modules.tenancy import models as m
-from modules.tenancy.enums import ActiveStatus, ProviderStatus
-from modules.tenancy.listings import ADDRESSES, ASSIGNMENTS, PROVIDERS
+from modules.tenancy.types.enums import ActiveStatus, ProviderStatus
+from modules.tenancy.types.listings import ADDRESSES, ASSIGNMENTS, PROVIDERS
 from modules.tenancy.types.refs import AddressRef, FacilityRef, ProviderAssignmentRef, UserRef
 from schema.entities import entity, to_one
 from schema.listing import connection

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.tables import audit_log, phi_access_log
-from modules.tenancy.listings import AUDIT, PHI_ACCESS
+from modules.tenancy.types.listings import AUDIT, PHI_ACCESS
 from modules.tenancy.types.refs import UserRef
 from schema.entities import derived, entity, global_id_of, to_one
 from schema.relay import Node, to_global_id

@@ -12,8 +12,8 @@ from strawberry.types import Info
 from app.errors import PermissionDenied
 from modules.tenancy import loaders as ld
 from modules.tenancy import models as m
-from modules.tenancy.enums import MembershipRole
-from modules.tenancy.listings import MEMBERSHIPS, ROLES, USERS
+from modules.tenancy.types.enums import MembershipRole
+from modules.tenancy.types.listings import MEMBERSHIPS, ROLES, USERS
 from modules.tenancy.types.refs import FacilityRef, OrganizationRef
 from schema.entities import entity, to_one
 from schema.listing import connection

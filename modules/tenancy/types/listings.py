@@ -15,7 +15,7 @@ from app.context import RequestContext
 from app.errors import InputLimitError, PermissionDenied
 from app.tables import audit_log, phi_access_log
 from modules.tenancy import models as m
-from modules.tenancy.enums import (
+from modules.tenancy.types.enums import (
     ActiveStatus,
     AddressType,
     FacilityType,
