@@ -28,6 +28,7 @@ from strawberry.types import Info
 
 from app.context import RequestContext
 from schema.entities import EntitySpec, entity_for_table
+from schema.filtering import FieldMatch
 from schema.lists import MatchRecorder, list_connection, nested_connection_loader
 from schema.ordering import order_of
 from schema.pagination import page_args
@@ -51,7 +52,7 @@ class Listing:
     table: sa.Table
     sort: Mapping[str, str]
     filter: type | None = None
-    where: Where | None = None
+    where: Where | FieldMatch | None = None
     order: type | None = None
     fixed_order: tuple[str, bool] | None = None
     matches: Callable[[RequestContext, Any], MatchRecorder | None] | None = None
@@ -62,6 +63,8 @@ class Listing:
                 raise TypeError(f"listing of {self.table.name}: no column {column!r} to sort by")
         if (self.filter is None) != (self.where is None):
             raise TypeError(f"listing of {self.table.name}: give both `filter` and `where`, or neither")
+        if isinstance(self.where, FieldMatch):
+            self.where.check(self.table, self.filter)  # type: ignore[arg-type]
 
     def default_order(self, ordered: bool) -> tuple[str, bool]:
         if ordered or self.fixed_order is None:
@@ -70,6 +73,8 @@ class Listing:
         return self.fixed_order
 
     def conditions(self, ctx: RequestContext, filter: Any) -> list[sa.ColumnElement[bool]]:
+        if isinstance(self.where, FieldMatch):
+            return self.where.conditions(self.table, filter)
         return self.where(ctx, filter) if self.where is not None else []
 
 

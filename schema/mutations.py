@@ -9,6 +9,7 @@ errors of the payload. Unexpected errors propagate and are masked.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from enum import Enum
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
+from strawberry.types.base import StrawberryOptional
 from strawberry.utils.str_converters import to_camel_case
 
 from app.audit import Actor
@@ -114,6 +116,27 @@ class MutationRunner(Generic[E]):
         errors = self.errors(problems)
         build = getattr(make, "from_row", make)
         return (build(row) if row is not None and not errors else None), errors
+
+    async def respond(
+        self,
+        payload_type: Any,
+        info: Info,
+        work: Callable[[AsyncConnection, Actor], Awaitable[Any]],
+        unique: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Run the mutation (see `run`) and answer with its payload: a type with `errors`
+        and one field for the entity it answers (null when refused)."""
+        field, entity = _answered(payload_type)
+        result, errors = await self.run(info, work, entity, unique)
+        return payload_type(**{field: result, "errors": errors})
+
+
+@functools.cache
+def _answered(payload_type: Any) -> tuple[str, Any]:
+    """The field of a payload type other than `errors`, and the entity type it holds."""
+    (field,) = [f for f in payload_type.__strawberry_definition__.fields if f.python_name != "errors"]
+    entity = field.type.of_type if isinstance(field.type, StrawberryOptional) else field.type
+    return field.python_name, entity
 
 
 NOWHERE = uuid.UUID(int=0)

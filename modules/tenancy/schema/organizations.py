@@ -118,85 +118,78 @@ class TenancyMutation:
     @strawberry.mutation(extensions=requires("tenancy.manage"))
     async def create_organization(self, info: Info, input: OrganizationInput) -> OrganizationPayload:
         values = {"type": "clinic", **input_values(input)}
-        org, errors = await mutate.run(
+        return await mutate.respond(
+            OrganizationPayload,
             info,
             lambda c, a: orgs.create_organization(c, a, info.context.cipher, values),
-            Organization,
             orgs.ORG_UNIQUE,
         )
-        return OrganizationPayload(organization=org, errors=errors)
 
     @strawberry.mutation(extensions=requires("tenancy.manage"))
     async def update_organization(
         self, info: Info, id: strawberry.ID, input: OrganizationInput
     ) -> OrganizationPayload:
         pk, values = decode_id(id, "Organization"), input_values(input)
-        org, errors = await mutate.run(
+        return await mutate.respond(
+            OrganizationPayload,
             info,
             lambda c, a: orgs.update_organization(c, a, info.context.cipher, pk, values),
-            Organization,
             orgs.ORG_UNIQUE,
         )
-        return OrganizationPayload(organization=org, errors=errors)
 
     @strawberry.mutation(
         extensions=requires("tenancy.manage"), description="Soft delete; its facilities are deactivated too."
     )
     async def deactivate_organization(self, info: Info, id: strawberry.ID) -> OrganizationPayload:
         pk = decode_id(id, "Organization")
-        org, errors = await mutate.run(
-            info, lambda c, a: orgs.deactivate_organization(c, a, pk), Organization
+        return await mutate.respond(
+            OrganizationPayload, info, lambda c, a: orgs.deactivate_organization(c, a, pk)
         )
-        return OrganizationPayload(organization=org, errors=errors)
 
     @strawberry.mutation(extensions=requires("tenancy.manage"))
     async def create_facility(self, info: Info, input: FacilityInput) -> FacilityPayload:
         values = _facility_values(input, creating=True)
-        facility, errors = await mutate.run(
-            info, lambda c, a: orgs.create_facility(c, a, values), Facility, orgs.FACILITY_UNIQUE
+        return await mutate.respond(
+            FacilityPayload, info, lambda c, a: orgs.create_facility(c, a, values), orgs.FACILITY_UNIQUE
         )
-        return FacilityPayload(facility=facility, errors=errors)
 
     @strawberry.mutation(extensions=requires("tenancy.manage"))
     async def update_facility(self, info: Info, id: strawberry.ID, input: FacilityInput) -> FacilityPayload:
         pk, values = decode_id(id, "Facility"), _facility_values(input, creating=False)
-        facility, errors = await mutate.run(
-            info, lambda c, a: orgs.update_facility(c, a, pk, values), Facility, orgs.FACILITY_UNIQUE
+        return await mutate.respond(
+            FacilityPayload, info, lambda c, a: orgs.update_facility(c, a, pk, values), orgs.FACILITY_UNIQUE
         )
-        return FacilityPayload(facility=facility, errors=errors)
 
     @strawberry.mutation(extensions=requires("tenancy.manage"))
     async def deactivate_facility(self, info: Info, id: strawberry.ID) -> FacilityPayload:
         pk = decode_id(id, "Facility")
-        facility, errors = await mutate.run(info, lambda c, a: orgs.deactivate_facility(c, a, pk), Facility)
-        return FacilityPayload(facility=facility, errors=errors)
+        return await mutate.respond(FacilityPayload, info, lambda c, a: orgs.deactivate_facility(c, a, pk))
 
     @strawberry.mutation(extensions=requires("patients.manage"))
     async def create_patient(self, info: Info, input: PatientInput) -> PatientPayload:
         values = {"facility_id": None, **input_values(input, ids={"facility_id": "Facility"})}
-        patient, errors = await mutate.run(
+        payload = await mutate.respond(
+            PatientPayload,
             info,
             lambda c, a: patients.create_patient(c, a, info.context.cipher, values),
-            Patient,
             patients.PATIENT_UNIQUE,
         )
-        await _log_duplicate_mrn(info, values, errors)
-        return PatientPayload(patient=patient, errors=errors)
+        await _log_duplicate_mrn(info, values, payload.errors)
+        return payload
 
     @strawberry.mutation(extensions=requires("patients.manage"))
     async def update_patient(self, info: Info, id: strawberry.ID, input: PatientInput) -> PatientPayload:
         pk, values = decode_id(id, "Patient"), input_values(input, ids={"facility_id": "Facility"})
-        patient, errors = await mutate.run(
+        payload = await mutate.respond(
+            PatientPayload,
             info,
             lambda c, a: patients.update_patient(c, a, info.context.cipher, pk, values),
-            Patient,
             patients.PATIENT_UNIQUE,
         )
-        await _log_duplicate_mrn(info, values, errors)
-        return PatientPayload(patient=patient, errors=errors)
+        await _log_duplicate_mrn(info, values, payload.errors)
+        return payload
 
     @strawberry.mutation(extensions=requires("patients.manage"))
     async def deactivate_patient(self, info: Info, id: strawberry.ID) -> PatientPayload:
         pk = decode_id(id, "Patient")
-        patient, errors = await mutate.run(info, lambda c, a: patients.deactivate_patient(c, a, pk), Patient)
-        return PatientPayload(patient=patient, errors=errors)
+        return await mutate.respond(PatientPayload, info, lambda c, a: patients.deactivate_patient(c, a, pk))

@@ -68,25 +68,23 @@ class PeopleMutation:
     async def create_user(self, info: Info, input: UserInput) -> UserPayload:
         caller = await info.context.principal()
         values = input_values(input)
-        user, errors = await mutate.run(
+        return await mutate.respond(
+            UserPayload,
             info,
             lambda c, a: users.create_user(c, a, caller, values, info.context.guards.passwords),
-            User,
             users.USER_UNIQUE,
         )
-        return UserPayload(user=user, errors=errors)
 
     @strawberry.mutation(extensions=requires("users.manage"))
     async def update_user(self, info: Info, id: strawberry.ID, input: UserInput) -> UserPayload:
         caller = await info.context.principal()
         pk, values = decode_id(id, "User"), input_values(input)
-        user, errors = await mutate.run(
+        return await mutate.respond(
+            UserPayload,
             info,
             lambda c, a: users.update_user(c, a, caller, pk, values, info.context.guards.passwords),
-            User,
             users.USER_UNIQUE,
         )
-        return UserPayload(user=user, errors=errors)
 
     @strawberry.mutation(
         extensions=requires("users.manage"),
@@ -95,44 +93,39 @@ class PeopleMutation:
     async def deactivate_user(self, info: Info, id: strawberry.ID) -> UserPayload:
         caller = await info.context.principal()
         pk = decode_id(id, "User")
-        user, errors = await mutate.run(info, lambda c, a: users.deactivate_user(c, a, caller, pk), User)
-        return UserPayload(user=user, errors=errors)
+        return await mutate.respond(UserPayload, info, lambda c, a: users.deactivate_user(c, a, caller, pk))
 
     @strawberry.mutation(extensions=requires("users.manage"))
     async def create_role(self, info: Info, input: RoleInput) -> RolePayload:
         caller = await info.context.principal()
         values = input_values(input)
-        role, errors = await mutate.run(
-            info, lambda c, a: users.create_role(c, a, caller, values), Role, users.ROLE_UNIQUE
+        return await mutate.respond(
+            RolePayload, info, lambda c, a: users.create_role(c, a, caller, values), users.ROLE_UNIQUE
         )
-        return RolePayload(role=role, errors=errors)
 
     @strawberry.mutation(extensions=requires("users.manage"))
     async def update_role(self, info: Info, id: strawberry.ID, input: RoleInput) -> RolePayload:
         caller = await info.context.principal()
         pk, values = decode_id(id, "Role"), input_values(input, omit=("key",))
-        role, errors = await mutate.run(
-            info, lambda c, a: users.update_role(c, a, caller, pk, values), Role, users.ROLE_UNIQUE
+        return await mutate.respond(
+            RolePayload, info, lambda c, a: users.update_role(c, a, caller, pk, values), users.ROLE_UNIQUE
         )
-        return RolePayload(role=role, errors=errors)
 
     @strawberry.mutation(extensions=requires("users.manage"))
     async def grant_membership(self, info: Info, input: MembershipInput) -> MembershipPayload:
         caller = await info.context.principal()
         values = input_values(input, ids=MEMBERSHIP_IDS)
-        membership, errors = await mutate.run(
+        return await mutate.respond(
+            MembershipPayload,
             info,
             lambda c, a: users.grant_membership(c, a, caller, values),
-            Membership,
             users.MEMBERSHIP_UNIQUE,
         )
-        return MembershipPayload(membership=membership, errors=errors)
 
     @strawberry.mutation(extensions=requires("users.manage"))
     async def revoke_membership(self, info: Info, id: strawberry.ID) -> MembershipPayload:
         caller = await info.context.principal()
         pk = decode_id(id, "Membership")
-        membership, errors = await mutate.run(
-            info, lambda c, a: users.revoke_membership(c, a, caller, pk), Membership
+        return await mutate.respond(
+            MembershipPayload, info, lambda c, a: users.revoke_membership(c, a, caller, pk)
         )
-        return MembershipPayload(membership=membership, errors=errors)

@@ -131,69 +131,61 @@ class ProviderMutation:
     @strawberry.mutation(extensions=requires("tenancy.manage"))
     async def create_provider(self, info: Info, input: ProviderInput) -> ProviderPayload:
         values = input_values(input, ids={"user_id": "User"})
-        provider, errors = await mutate.run(
-            info, lambda c, a: svc.create_provider(c, a, values), Provider, svc.PROVIDER_UNIQUE
+        return await mutate.respond(
+            ProviderPayload, info, lambda c, a: svc.create_provider(c, a, values), svc.PROVIDER_UNIQUE
         )
-        return ProviderPayload(provider=provider, errors=errors)
 
     @strawberry.mutation(extensions=requires("tenancy.manage"))
     async def update_provider(self, info: Info, id: strawberry.ID, input: ProviderInput) -> ProviderPayload:
         pk, values = decode_id(id, "Provider"), input_values(input, ids={"user_id": "User"})
-        provider, errors = await mutate.run(
-            info, lambda c, a: svc.update_provider(c, a, pk, values), Provider, svc.PROVIDER_UNIQUE
+        return await mutate.respond(
+            ProviderPayload, info, lambda c, a: svc.update_provider(c, a, pk, values), svc.PROVIDER_UNIQUE
         )
-        return ProviderPayload(provider=provider, errors=errors)
 
     @strawberry.mutation(
         extensions=requires("tenancy.manage"), description="Soft delete; its active assignments end too."
     )
     async def deactivate_provider(self, info: Info, id: strawberry.ID) -> ProviderPayload:
         pk = decode_id(id, "Provider")
-        provider, errors = await mutate.run(info, lambda c, a: svc.deactivate_provider(c, a, pk), Provider)
-        return ProviderPayload(provider=provider, errors=errors)
+        return await mutate.respond(ProviderPayload, info, lambda c, a: svc.deactivate_provider(c, a, pk))
 
     @strawberry.mutation(extensions=requires("tenancy.manage"))
     async def create_address(self, info: Info, input: AddressInput) -> AddressPayload:
         owner, values = _address_owner(input.owner_id), _address_values(input)
-        address, errors = await mutate.run(
-            info, lambda c, a: svc.create_address(c, a, owner, values), Address
+        return await mutate.respond(
+            AddressPayload, info, lambda c, a: svc.create_address(c, a, owner, values)
         )
-        return AddressPayload(address=address, errors=errors)
 
     @strawberry.mutation(extensions=requires("tenancy.manage"))
     async def update_address(self, info: Info, id: strawberry.ID, input: AddressInput) -> AddressPayload:
         pk, values = decode_id(id, "Address"), _address_values(input)
-        address, errors = await mutate.run(info, lambda c, a: svc.update_address(c, a, pk, values), Address)
-        return AddressPayload(address=address, errors=errors)
+        return await mutate.respond(AddressPayload, info, lambda c, a: svc.update_address(c, a, pk, values))
 
     @strawberry.mutation(extensions=requires("tenancy.manage"), description="Soft delete.")
     async def deactivate_address(self, info: Info, id: strawberry.ID) -> AddressPayload:
         pk = decode_id(id, "Address")
-        address, errors = await mutate.run(info, lambda c, a: svc.deactivate_address(c, a, pk), Address)
-        return AddressPayload(address=address, errors=errors)
+        return await mutate.respond(AddressPayload, info, lambda c, a: svc.deactivate_address(c, a, pk))
 
     @strawberry.mutation(
         extensions=requires("tenancy.manage"), description="Assign a provider to a facility (once per pair)."
     )
     async def assign_provider(self, info: Info, input: ProviderAssignmentInput) -> ProviderAssignmentPayload:
         values = _assignment_values(input, creating=True)
-        assignment, errors = await mutate.run(
+        return await mutate.respond(
+            ProviderAssignmentPayload,
             info,
             lambda c, a: svc.assign_provider(c, a, values),
-            ProviderAssignment,
             svc.ASSIGNMENT_UNIQUE,
         )
-        return ProviderAssignmentPayload(provider_assignment=assignment, errors=errors)
 
     @strawberry.mutation(extensions=requires("tenancy.manage"))
     async def update_provider_assignment(
         self, info: Info, id: strawberry.ID, input: ProviderAssignmentInput
     ) -> ProviderAssignmentPayload:
         pk, values = decode_id(id, "ProviderAssignment"), _assignment_values(input, creating=False)
-        assignment, errors = await mutate.run(
-            info, lambda c, a: svc.update_assignment(c, a, pk, values), ProviderAssignment
+        return await mutate.respond(
+            ProviderAssignmentPayload, info, lambda c, a: svc.update_assignment(c, a, pk, values)
         )
-        return ProviderAssignmentPayload(provider_assignment=assignment, errors=errors)
 
     @strawberry.mutation(
         extensions=requires("tenancy.manage"),
@@ -201,10 +193,9 @@ class ProviderMutation:
     )
     async def end_provider_assignment(self, info: Info, id: strawberry.ID) -> ProviderAssignmentPayload:
         pk = decode_id(id, "ProviderAssignment")
-        assignment, errors = await mutate.run(
-            info, lambda c, a: svc.end_assignment(c, a, pk), ProviderAssignment
+        return await mutate.respond(
+            ProviderAssignmentPayload, info, lambda c, a: svc.end_assignment(c, a, pk)
         )
-        return ProviderAssignmentPayload(provider_assignment=assignment, errors=errors)
 
     @strawberry.mutation(
         extensions=requires("tenant.manage"),
@@ -212,5 +203,4 @@ class ProviderMutation:
     )
     async def update_tenant(self, info: Info, input: TenantInput) -> TenantPayload:
         values = input_values(input)
-        tenant, errors = await mutate.run(info, lambda c, a: svc.update_tenant(c, a, values), Tenant)
-        return TenantPayload(tenant=tenant, errors=errors)
+        return await mutate.respond(TenantPayload, info, lambda c, a: svc.update_tenant(c, a, values))

@@ -23,6 +23,7 @@ from modules.tenancy.types.enums import (
     OrganizationType,
     ProviderStatus,
 )
+from schema.filtering import FieldMatch
 from schema.input_values import instant
 from schema.listing import Listing
 from schema.lists import MatchRecorder
@@ -95,91 +96,12 @@ class AuditLogFilter:
     until: dt.datetime | None = None
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _values(items: list[Any] | None) -> list[str] | None:
     return [item.value for item in items] if items else None
 
 
 def _never() -> sa.ColumnElement[bool]:
     return sa.false()
-
-
-def organization_where(_: RequestContext, f: OrganizationFilter | None) -> list[sa.ColumnElement[bool]]:
-    f = f or OrganizationFilter()
-    t = m.organizations.c
-    where: list[sa.ColumnElement[bool]] = [] if f.include_deactivated else [t.deactivated_at.is_(None)]
-    if f.search:
-        where.append(t.name.ilike(_like(f.search)))
-    if types := _values(f.types):
-        where.append(t.type.in_(types))
-    if statuses := _values(f.statuses):
-        where.append(t.status.in_(statuses))
-    return where
-
-
-def facility_where(_: RequestContext, f: FacilityFilter | None) -> list[sa.ColumnElement[bool]]:
-    f = f or FacilityFilter()
-    t = m.facilities.c
-    where: list[sa.ColumnElement[bool]] = [] if f.include_deactivated else [t.deactivated_at.is_(None)]
-    if f.search:
-        where.append(t.name.ilike(_like(f.search)))
-    if types := _values(f.types):
-        where.append(t.type.in_(types))
-    if statuses := _values(f.statuses):
-        where.append(t.status.in_(statuses))
-    if f.npi:
-        where.append(t.npi == f.npi)
-    return where
-
-
-def provider_where(_: RequestContext, f: ProviderFilter | None) -> list[sa.ColumnElement[bool]]:
-    f = f or ProviderFilter()
-    t = m.providers.c
-    where: list[sa.ColumnElement[bool]] = [] if f.include_deactivated else [t.deactivated_at.is_(None)]
-    if f.search:
-        pattern = _like(f.search)
-        where.append(sa.or_(t.first_name.ilike(pattern), t.last_name.ilike(pattern)))
-    if f.npi:
-        where.append(t.npi == f.npi)
-    if statuses := _values(f.statuses):
-        where.append(t.status.in_(statuses))
-    return where
-
-
-def assignment_where(_: RequestContext, f: AssignmentFilter | None) -> list[sa.ColumnElement[bool]]:
-    f = f or AssignmentFilter()
-    t = m.provider_assignments.c
-    where: list[sa.ColumnElement[bool]] = []
-    if statuses := _values(f.statuses):
-        where.append(t.status.in_(statuses))
-    if f.can_order is not None:
-        where.append(t.can_order.is_(f.can_order))
-    return where
-
-
-def address_where(_: RequestContext, f: AddressFilter | None) -> list[sa.ColumnElement[bool]]:
-    f = f or AddressFilter()
-    t = m.addresses.c
-    where: list[sa.ColumnElement[bool]] = [] if f.include_deactivated else [t.deactivated_at.is_(None)]
-    if types := _values(f.address_types):
-        where.append(t.address_type.in_(types))
-    return where
-
-
-def user_where(_: RequestContext, f: UserFilter | None) -> list[sa.ColumnElement[bool]]:
-    f = f or UserFilter()
-    t = m.users.c
-    where: list[sa.ColumnElement[bool]] = []
-    if f.search:
-        pattern = _like(f.search)
-        where.append(sa.or_(t.email.ilike(pattern), t.full_name.ilike(pattern)))
-    if f.is_active is not None:
-        where.append(t.is_active.is_(f.is_active))
-    return where
 
 
 def phi_searched(f: PatientFilter | None) -> list[str]:
@@ -252,23 +174,49 @@ def phi_search_log(ctx: RequestContext, f: PatientFilter | None) -> MatchRecorde
     return record
 
 
-ORGANIZATIONS = Listing(m.organizations, NAMED_COLUMNS, OrganizationFilter, organization_where, NamedOrder)
-FACILITIES = Listing(m.facilities, NAMED_COLUMNS, FacilityFilter, facility_where, NamedOrder)
+ORGANIZATIONS = Listing(
+    m.organizations,
+    NAMED_COLUMNS,
+    OrganizationFilter,
+    FieldMatch(search=("name",), types="type", statuses="status"),
+    NamedOrder,
+)
+FACILITIES = Listing(
+    m.facilities,
+    NAMED_COLUMNS,
+    FacilityFilter,
+    FieldMatch(search=("name",), types="type", statuses="status", npi="npi"),
+    NamedOrder,
+)
 PROVIDERS = Listing(
-    m.providers, NAMED_COLUMNS | {"name": "last_name"}, ProviderFilter, provider_where, NamedOrder
+    m.providers,
+    NAMED_COLUMNS | {"name": "last_name"},
+    ProviderFilter,
+    FieldMatch(search=("first_name", "last_name"), npi="npi", statuses="status"),
+    NamedOrder,
 )
 ASSIGNMENTS = Listing(
     m.provider_assignments,
     TIMED_COLUMNS,
     AssignmentFilter,
-    assignment_where,
+    FieldMatch(statuses="status", can_order="can_order"),
     TimeOrder,
     fixed_order=("created_at", False),
 )
 ADDRESSES = Listing(
-    m.addresses, TIMED_COLUMNS, AddressFilter, address_where, fixed_order=("created_at", False)
+    m.addresses,
+    TIMED_COLUMNS,
+    AddressFilter,
+    FieldMatch(address_types="address_type"),
+    fixed_order=("created_at", False),
 )
-USERS = Listing(m.users, NAMED_COLUMNS | {"name": "email"}, UserFilter, user_where, NamedOrder)
+USERS = Listing(
+    m.users,
+    NAMED_COLUMNS | {"name": "email"},
+    UserFilter,
+    FieldMatch(search=("email", "full_name"), is_active="is_active"),
+    NamedOrder,
+)
 ROLES = Listing(m.roles, NAMED_COLUMNS, fixed_order=("name", False))
 MEMBERSHIPS = Listing(
     m.memberships, {"created_at": "created_at", "updated_at": "created_at"}, fixed_order=("created_at", False)

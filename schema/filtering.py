@@ -1,0 +1,72 @@
+"""Filter inputs read field by field, declared rather than written out.
+
+    Listing(m.facilities, ..., filter=FacilityFilter,
+            where=FieldMatch(search=("name",), types="type", statuses="status", npi="npi"))
+
+Each filter field given maps to one condition on its column: a list matches any of its
+values (enum members by their stored value), `True`/`False` match that flag, anything
+else matches exactly; `search` looks for its text, case-insensitively, anywhere in any
+of the columns named. A table with `deactivated_at` hides soft-deleted rows unless the
+filter says `include_deactivated`. A list whose filter needs more (PHI blind indexes, IDs
+to decode) writes its own `where(ctx, filter)`; a compiler reads a `FieldMatch` as data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import sqlalchemy as sa
+
+
+def like_pattern(text: str) -> str:
+    """`text` anywhere, with LIKE's wildcards in it taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def stored(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+@dataclass(frozen=True, init=False)
+class FieldMatch:
+    search: tuple[str, ...]
+    columns: Mapping[str, str]  # filter field -> column
+
+    def __init__(self, search: tuple[str, ...] = (), **columns: str) -> None:
+        object.__setattr__(self, "search", search)
+        object.__setattr__(self, "columns", columns)
+
+    def check(self, table: sa.Table, filter_type: type) -> None:
+        fields = set(getattr(filter_type, "__annotations__", {}))
+        for name, column in {**self.columns, **{c: c for c in self.search}}.items():
+            if column not in table.c:
+                raise TypeError(f"filter of {table.name}: no column {column!r}")
+            if name not in self.search and name not in fields:
+                raise TypeError(f"{filter_type.__name__} has no field {name!r}")
+
+    def conditions(self, table: sa.Table, f: Any) -> list[sa.ColumnElement[bool]]:
+        c = table.c
+        where: list[sa.ColumnElement[bool]] = []
+        if "deactivated_at" in c and not getattr(f, "include_deactivated", False):
+            where.append(c.deactivated_at.is_(None))
+        if f is None:
+            return where
+        text = getattr(f, "search", None)
+        if self.search and text:
+            pattern = like_pattern(text)
+            where.append(sa.or_(*(c[name].ilike(pattern) for name in self.search)))
+        for name, column in self.columns.items():
+            value = getattr(f, name, None)
+            if value is None or value == [] or value == "":
+                continue
+            if isinstance(value, list):
+                where.append(c[column].in_([stored(v) for v in value]))
+            elif isinstance(value, bool):
+                where.append(c[column].is_(value))
+            else:
+                where.append(c[column] == stored(value))
+        return where
