@@ -1,7 +1,8 @@
 """One LISTEN connection per API process, fanning committed events out to subscribers.
 
-`hub.subscribe(tenant_id, after=None)` returns an `EventStream`: an async iterator of
-that tenant's events in sequence order. With `after` (the last sequence a client saw),
+`async with await hub.subscribe(tenant_id, after=None) as stream:` gives an
+`EventStream`, an async iterator of that tenant's events in sequence order (leaving the
+block unsubscribes; so does `aclose()`). With `after` (the last sequence a client saw),
 it first replays what followed from the outbox, then goes live; without, it starts
 at the tenant's latest event. Each stream has a bounded queue: a subscriber that falls
 behind is not buffered without end but reads what it missed from the outbox, as does
@@ -32,7 +33,7 @@ log = get_logger("medgraph.events")
 
 
 class EventStream:
-    """One subscriber's events; `aclose()` (or leaving `async for`) unsubscribes."""
+    """One subscriber's events; leaving `async with` (or `aclose()`) unsubscribes."""
 
     def __init__(self, hub: EventHub, tenant_id: uuid.UUID, cursor: int, queue_size: int) -> None:
         self.hub = hub
@@ -45,6 +46,12 @@ class EventStream:
 
     def __aiter__(self) -> EventStream:
         return self
+
+    async def __aenter__(self) -> EventStream:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()
 
     def deliver(self, event: Event) -> None:
         try:
@@ -59,7 +66,11 @@ class EventStream:
         while not self._closed:
             if self._backlog:
                 event = self._backlog.popleft()
-                if event.sequence == self.cursor + 1:
+                if event.sequence > self.cursor + 1:
+                    # The outbox lacks what lies between (a cursor from before the oldest
+                    # event kept): go on from here rather than ask for it again and again.
+                    log.warning("event_stream_skipped", after=self.cursor, to=event.sequence)
+                if event.sequence > self.cursor:
                     self.cursor = event.sequence
                     return event
                 continue
@@ -68,7 +79,8 @@ class EventStream:
                 while not self._queue.empty():
                     self._queue.get_nowait()
                 missed = await self.hub.read(self.tenant_id, self.cursor)
-                self._catch_up = len(missed) == PAGE
+                # More may wait (a full page), or overflow may have flagged it during the read.
+                self._catch_up = self._catch_up or len(missed) == PAGE
                 self._backlog.extend(missed)
                 continue
             live = await self._queue.get()
@@ -94,8 +106,8 @@ class EventStream:
 class _Feed:
     """A tenant's subscribers in this process and how far the hub has read for them."""
 
-    def __init__(self, cursor: int) -> None:
-        self.cursor = cursor
+    def __init__(self) -> None:
+        self.cursor: int | None = None  # unknown until the first subscriber reads the head
         self.streams: set[EventStream] = set()
         self.pumping = False
         self.again = False
@@ -112,14 +124,25 @@ class EventHub:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def subscribe(self, tenant_id: uuid.UUID, after: int | None = None) -> EventStream:
+        """A stream of the tenant's events after `after` (the last sequence the client saw),
+        or from now on."""
         await self._listen()  # before reading the head: no commit in between goes unheard
-        async with tenant_transaction(self._engine, str(tenant_id)) as conn:
-            head = await last_sequence(conn)
-        feed = self._feeds.setdefault(tenant_id, _Feed(head))
-        stream = EventStream(self, tenant_id, head if after is None else min(after, head), self._queue_size)
+        feed = self._feeds.setdefault(tenant_id, _Feed())  # notifications from now on count
+        try:
+            async with tenant_transaction(self._engine, str(tenant_id)) as conn:
+                head = await last_sequence(conn)
+        except BaseException:
+            if not feed.streams:
+                self._feeds.pop(tenant_id, None)
+            raise
+        if feed.cursor is None:
+            feed.cursor = head
+        start = head if after is None else min(max(after, 0), head)
+        stream = EventStream(self, tenant_id, start, self._queue_size)
         feed.streams.add(stream)
         if stream.cursor < feed.cursor:
             stream.catch_up()  # the hub has read past where this stream starts
+        self._wake(tenant_id)  # what committed while the head was read
         return stream
 
     def unsubscribe(self, stream: EventStream) -> None:
@@ -168,7 +191,7 @@ class EventHub:
         while not self._closed:
             try:
                 await self._listen()
-            except (OSError, asyncpg.PostgresError) as exc:
+            except Exception as exc:  # noqa: BLE001 - whatever broke, keep trying
                 log.warning("event_listener_reconnect_failed", error=safe_exception(exc), retry_in=delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
@@ -185,8 +208,8 @@ class EventHub:
 
     def _wake(self, tenant_id: uuid.UUID) -> None:
         feed = self._feeds.get(tenant_id)
-        if feed is None:
-            return
+        if feed is None or feed.cursor is None:
+            return  # no subscriber, or one that is reading the head and wakes it after
         if feed.pumping:
             feed.again = True  # read once more when the current read is done
             return
@@ -194,20 +217,24 @@ class EventHub:
         self._spawn(self._pump(tenant_id, feed))
 
     async def _pump(self, tenant_id: uuid.UUID, feed: _Feed) -> None:
-        try:
-            while True:
+        delay = 0.1
+        while feed.streams and not self._closed:
+            try:
                 feed.again = False
-                events = await self.read(tenant_id, feed.cursor)
-                for event in events:
-                    feed.cursor = event.sequence
-                    for stream in list(feed.streams):
-                        stream.deliver(event)
-                if not feed.again and len(events) < PAGE:
-                    break
-        except Exception as exc:  # noqa: BLE001 - a failed read is retried on the next wake
-            log.warning("event_read_failed", error=safe_exception(exc))
-        finally:
-            feed.pumping = False
+                events = await self.read(tenant_id, feed.cursor or 0)
+            except Exception as exc:  # noqa: BLE001 - the database may be back in a moment
+                log.warning("event_read_failed", error=safe_exception(exc), retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+                continue
+            delay = 0.1
+            for event in events:
+                feed.cursor = event.sequence
+                for stream in list(feed.streams):
+                    stream.deliver(event)
+            if not feed.again and len(events) < PAGE:
+                break
+        feed.pumping = False
 
     def _spawn(self, work: Any) -> None:
         task = asyncio.get_running_loop().create_task(work)

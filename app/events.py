@@ -1,14 +1,19 @@
 """Domain events: recorded with the change they describe, read back in commit order.
 
-A service calls `emit(conn, actor, "user.deactivated", "User", user_id, {...})` on the
-connection of its change. The event lands in the outbox (`domain_events`) in the same
+A module declares each event it emits once, as an `EventType` naming its payload keys
+and their kinds, and lists them in its manifest; a service calls
+`emit(conn, actor, USER_DEACTIVATED, "User", user_id, {...})` on the connection of its
+change. The event lands in the outbox (`domain_events`) in the same
 transaction, so a change rolled back leaves no event, and is numbered at commit with
 a per-tenant sequence that follows commit order (see migration 0004): a reader that
 resumes after the last sequence it saw misses nothing. After commit one NOTIFY wakes
 each API process's listener (app/event_hub.py), which hands events to subscribers.
 
-A payload is small and carries IDs, numbers, flags and short codes only (statuses,
-keys), never free text: nothing that could be PHI gets into the outbox.
+A payload carries only the keys its type declares, each of one kind: `id`, `ids` (lists
+of IDs), `code`, `codes` (short tokens: statuses, role and permission keys), `count`,
+`flag`. No kind holds free text, and a key that could hold PHI would have to be declared
+in the manifest, where it is reviewed: nothing that could be PHI gets into the outbox
+by accident.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,11 +34,75 @@ from app.tables import domain_events, event_counters
 CHANNEL = "medgraph_events"
 EVENT_TYPE = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*$")
 CODE = re.compile(r"^[A-Za-z0-9_.:-]{0,64}$")
-MAX_PAYLOAD_ITEMS = 32
 
 
 class EventPayloadError(ValueError):
-    """A payload that could carry more than IDs and codes: a bug in the emitting service."""
+    """A payload its event type does not declare: a bug in the emitting service."""
+
+
+def _id(value: Any) -> str:
+    if not isinstance(value, uuid.UUID):
+        raise EventPayloadError("an `id` is a UUID")
+    return str(value)
+
+
+def _code(value: Any) -> str:
+    if not isinstance(value, str) or not CODE.fullmatch(value):
+        raise EventPayloadError("a `code` is a short token (letters, digits, _.:-)")
+    return value
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise EventPayloadError("a `count` is an integer")
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise EventPayloadError("a `flag` is true or false")
+    return value
+
+
+def _many(one: Any) -> Any:
+    def convert(values: Any) -> list[Any]:
+        if not isinstance(values, list | tuple):
+            raise EventPayloadError("a list is expected")
+        return [one(v) for v in values]
+
+    return convert
+
+
+KINDS = {"id": _id, "ids": _many(_id), "code": _code, "codes": _many(_code), "count": _count, "flag": _flag}
+
+
+@dataclass(frozen=True)
+class EventType:
+    """One kind of event a module emits: `noun.verb_ed`, what it means, its payload keys."""
+
+    name: str
+    description: str
+    payload: Mapping[str, str] = field(default_factory=dict)  # key -> kind (see KINDS)
+
+    def __post_init__(self) -> None:
+        if not EVENT_TYPE.fullmatch(self.name):
+            raise ValueError(f"event type {self.name!r}: write it as `noun.verb_ed`")
+        unknown = {kind for kind in self.payload.values() if kind not in KINDS}
+        if unknown:
+            raise ValueError(f"event type {self.name}: unknown payload kinds {sorted(unknown)}")
+
+    def checked(self, payload: Mapping[str, Any] | None) -> dict[str, Any]:
+        payload = payload or {}
+        undeclared = set(payload) - set(self.payload)
+        if undeclared:
+            raise EventPayloadError(f"{self.name}: payload keys it does not declare: {sorted(undeclared)}")
+        out = {}
+        for key, value in payload.items():
+            try:
+                out[key] = None if value is None else KINDS[self.payload[key]](value)
+            except EventPayloadError as exc:
+                raise EventPayloadError(f"{self.name}.{key}: {exc}") from None
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,44 +117,23 @@ class Event:
     created_at: dt.datetime
 
 
-def _payload_value(key: str, value: Any) -> Any:
-    if value is None or isinstance(value, bool | int):
-        return value
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, str) and CODE.fullmatch(value):
-        return value
-    if isinstance(value, list | tuple) and len(value) <= MAX_PAYLOAD_ITEMS:
-        return [_payload_value(key, item) for item in value]
-    raise EventPayloadError(f"payload {key!r}: only IDs, numbers, flags and short codes, never free text")
-
-
-def checked_payload(payload: Mapping[str, Any] | None) -> dict[str, Any]:
-    payload = payload or {}
-    if len(payload) > MAX_PAYLOAD_ITEMS:
-        raise EventPayloadError(f"at most {MAX_PAYLOAD_ITEMS} payload keys")
-    return {key: _payload_value(key, value) for key, value in payload.items()}
-
-
 async def emit(
     conn: AsyncConnection,
     actor: Actor,
-    event_type: str,
+    event_type: EventType,
     entity_type: str,
     entity_id: uuid.UUID | None,
     payload: Mapping[str, Any] | None = None,
 ) -> None:
     """Record an event of the change being made on `conn` (same transaction)."""
-    if not EVENT_TYPE.fullmatch(event_type):
-        raise EventPayloadError(f"event type {event_type!r}: write it as `noun.verb_ed`")
     await conn.execute(
         sa.insert(domain_events).values(
             tenant_id=actor.tenant_id,
-            type=event_type,
+            type=event_type.name,
             entity_type=entity_type,
             entity_id=entity_id,
             actor_user_id=actor.user_id,
-            payload=checked_payload(payload),
+            payload=event_type.checked(payload),
             request_id=actor.request_id,
         )
     )

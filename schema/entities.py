@@ -28,7 +28,7 @@ resolved by their resolvers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeVar
@@ -103,18 +103,12 @@ class EntitySpec:
 ENTITIES: dict[str, EntitySpec] = {}
 """Every declared entity by GraphQL type name (filled as modules are imported)."""
 
-_BY_TABLE: dict[str, EntitySpec] = {}
-
 
 def spec_of(cls: type) -> EntitySpec:
     spec = cls.__dict__.get("__entity__")
     if spec is None:
         raise EntityError(f"{cls.__name__} is not declared with @entity")
     return spec  # type: ignore[no-any-return]
-
-
-def entity_for_table(table: sa.Table) -> EntitySpec:
-    return _BY_TABLE[table.name]
 
 
 def _enum_of(field_type: Any) -> type[Enum] | None:
@@ -215,7 +209,6 @@ def entity(
         cls.from_row = staticmethod(spec.from_row)  # type: ignore[attr-defined]
         cls.__entity__ = spec  # type: ignore[attr-defined]
         ENTITIES[type_name] = spec
-        _BY_TABLE.setdefault(table.name, spec)
         return cls
 
     return declare
@@ -252,26 +245,28 @@ def _bind(relation: ToOne, field_type: Any) -> EntitySpec:
     return relation.target
 
 
-def bind_entities(classes: list[type]) -> None:
-    """Bind every relation and connection to its target entity when the schema is built,
-    so a declaration that names no entity fails at startup rather than on a request."""
+def bind_relations(classes: Iterable[type]) -> None:
+    """Bind every relation and connection field of these types (entities and root types)
+    to its target entity when the schema is built, so a declaration that names no entity
+    fails at startup rather than on a request."""
     for cls in classes:
-        spec = spec_of(cls)
         for f in cls.__strawberry_definition__.fields:  # type: ignore[attr-defined]
-            if f.python_name in spec.relations:
-                _bind(spec.relations[f.python_name], f.type)
-            elif f.python_name in spec.connections:
-                spec.connections[f.python_name].bind()
+            relation = (
+                getattr(f.base_resolver.wrapped_func, "__relation__", None) if f.base_resolver else None
+            )
+            if isinstance(relation, ToOne):
+                _bind(relation, f.type)
+            elif relation is not None:
+                relation.bind(f.type)
 
 
 __all__ = [
     "ENTITIES",
     "EntityError",
     "EntitySpec",
-    "bind_entities",
+    "bind_relations",
     "derived",
     "entity",
-    "entity_for_table",
     "global_id_of",
     "spec_of",
     "to_one",

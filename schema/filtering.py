@@ -41,12 +41,19 @@ class FieldMatch:
         object.__setattr__(self, "columns", columns)
 
     def check(self, table: sa.Table, filter_type: type) -> None:
+        """Every column exists, and every filter field means something: a field left
+        unmapped would silently filter nothing."""
         fields = set(getattr(filter_type, "__annotations__", {}))
-        for name, column in {**self.columns, **{c: c for c in self.search}}.items():
+        for column in (*self.columns.values(), *self.search):
             if column not in table.c:
                 raise TypeError(f"filter of {table.name}: no column {column!r}")
-            if name not in self.search and name not in fields:
-                raise TypeError(f"{filter_type.__name__} has no field {name!r}")
+        understood = set(self.columns) | {"include_deactivated"} | ({"search"} if self.search else set())
+        if unknown := sorted(set(self.columns) - fields):
+            raise TypeError(f"{filter_type.__name__} has no fields {unknown}")
+        if "include_deactivated" in fields and "deactivated_at" not in table.c:
+            raise TypeError(f"{filter_type.__name__}: {table.name} has no deactivated rows to include")
+        if unmapped := sorted(fields - understood):
+            raise TypeError(f"{filter_type.__name__}: fields {unmapped} map to no column")
 
     def conditions(self, table: sa.Table, f: Any) -> list[sa.ColumnElement[bool]]:
         c = table.c

@@ -25,9 +25,10 @@ from typing import Any
 import sqlalchemy as sa
 import strawberry
 from strawberry.types import Info
+from strawberry.types.lazy_type import LazyType
 
 from app.context import RequestContext
-from schema.entities import EntitySpec, entity_for_table
+from schema.entities import EntitySpec, spec_of
 from schema.filtering import FieldMatch
 from schema.lists import MatchRecorder, list_connection, nested_connection_loader
 from schema.ordering import order_of
@@ -88,11 +89,21 @@ class ConnectionSpec:
     filtered: bool
     ordered: bool
     by: dict[str, str] = field(default_factory=dict)
+    requires: str | None = None  # the permission a reader needs
+    guard: Guard | None = None  # or a check of its own (self-or-permission, say)
     target: EntitySpec | None = None  # the listed entity, bound when the schema is built
 
-    def bind(self) -> EntitySpec:
-        self.target = entity_for_table(self.listing.table)
-        return self.target
+    def bind(self, field_type: Any) -> EntitySpec:
+        """Bind to the entity the field's `Connection[...]` lists (a declared entity over
+        the listing's table)."""
+        node_type = field_type.__strawberry_definition__.type_var_map["T"]
+        if isinstance(node_type, LazyType):
+            node_type = node_type.resolve_type()
+        target = spec_of(node_type)
+        if target.table is not self.listing.table:
+            raise TypeError(f"{target.type_name} is not read from {self.listing.table.name}")
+        self.target = target
+        return target
 
 
 def _parameters(spec: ConnectionSpec) -> list[inspect.Parameter]:
@@ -138,9 +149,16 @@ def connection(
         listing.filter is not None if filtered is None else filtered,
         listing.order is not None if ordered is None else ordered,
         dict(by or {}),
+        requires,
+        guard,
     )
+    where = f"connection over {listing.table.name}"
     if parent is not None and parent not in listing.table.c:
-        raise TypeError(f"connection over {listing.table.name}: no parent column {parent!r}")
+        raise TypeError(f"{where}: no parent column {parent!r}")
+    if requires is not None and guard is not None:
+        raise TypeError(f"{where}: give `requires` or a `guard`, not both (a guard checks all it needs)")
+    if parent is None and requires is None:
+        raise TypeError(f"{where}: a top-level connection declares the permission it `requires`")
     nested_check: Guard | None = guard
     if guard is None and requires is not None and parent is not None:
 
@@ -151,7 +169,7 @@ def connection(
         if nested_check is not None:
             await nested_check(info, self)
         ctx = info.context
-        target = spec.target or spec.bind()
+        target = spec.target or spec.bind(info.return_type)
         chosen = arguments.get("filter")
         where = listing.conditions(ctx, chosen)
         for name, type_name in spec.by.items():
@@ -169,7 +187,7 @@ def connection(
             return await list_connection(
                 ctx, listing, target.from_row, where, *sort, args, record_matches=recorder
             )
-        key = ("nested", listing.table.name, parent, repr(chosen), sort, args)
+        key = ("nested", id(listing), parent, repr(chosen), sort, args)
         loader = ctx.loaders.get(
             key,
             lambda c: nested_connection_loader(

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from app.events import EventType
+
 # The roles every tenant starts with (key -> name). Owner and admin are computed from
 # the catalog: owner holds every key, admin every one but OWNER_ONLY.
 BASELINE_ROLES: dict[str, str] = {
@@ -42,7 +44,7 @@ class Module:
     metadata: sa.MetaData
     permissions: Mapping[str, str]
     grants: Mapping[str, Collection[str]]  # baseline role key -> this module's keys it holds
-    events: Mapping[str, str] = field(default_factory=dict)  # domain event type -> description
+    events: Sequence[EventType] = ()  # the domain events it emits
     schema: Callable[[], SchemaParts] = field(default=lambda: SchemaParts())
 
 

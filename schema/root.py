@@ -21,7 +21,7 @@ from strawberry.types.graphql import OperationType
 from app.logging import log_unexpected
 from app.settings import Settings
 from schema.documents import DocumentPipeline
-from schema.entities import bind_entities, spec_of
+from schema.entities import bind_relations, spec_of
 from schema.extensions import RequestLifecycle, count_errors, is_unexpected, mask_unexpected
 from schema.input_values import RejectUnstorableVariables, StorableLiteralsRule
 from schema.module import Module
@@ -97,7 +97,7 @@ class MedgraphSchema(strawberry.Schema):
 def build_schema(settings: Settings, modules: Sequence[Module]) -> strawberry.Schema:
     parts = [module.schema() for module in modules]
     nodes = [node for part in parts for node in part.nodes]
-    bind_entities(nodes)
+    bind_relations([*nodes, *(q for part in parts for q in part.queries)])
     for node in nodes:
         spec = spec_of(node)
         assert spec.node_permission is not None, (

@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.audit import Actor
 from app.db import tenant_transaction
 from app.event_hub import EventHub
-from app.events import CHANNEL, EventPayloadError, checked_payload, contiguous, emit, events_after
+from app.events import CHANNEL, EventPayloadError, EventType, contiguous, emit, events_after
 from medgraph.installed import INSTALLED_MODULES
+from modules.tenancy import events as ev
 from schema.relay import to_global_id
 from tests.support import Tenant
 
@@ -55,7 +56,7 @@ async def test_a_rolled_back_transaction_leaves_no_event(api_engine, tenant_a):
     before = await _events(api_engine, tenant_a)
     with pytest.raises(RuntimeError):
         async with tenant_transaction(api_engine, str(tenant_a.id)) as conn:
-            await emit(conn, Actor(tenant_a.id, None), "user.created", "User", uuid.uuid4())
+            await emit(conn, Actor(tenant_a.id, None), ev.USER_CREATED, "User", uuid.uuid4())
             raise RuntimeError("the change fails after its event was written")
     assert await _events(api_engine, tenant_a) == before
 
@@ -68,13 +69,13 @@ async def test_one_notify_per_committed_transaction_and_none_for_a_rollback(api_
     try:
         async with tenant_transaction(api_engine, str(tenant_a.id)) as conn:
             for _ in range(3):
-                await emit(conn, Actor(tenant_a.id, None), "user.created", "User", uuid.uuid4())
+                await emit(conn, Actor(tenant_a.id, None), ev.USER_CREATED, "User", uuid.uuid4())
             await asyncio.sleep(0.2)
             assert heard.empty()  # nothing before commit
         assert await asyncio.wait_for(heard.get(), 5) == str(tenant_a.id)
         with pytest.raises(RuntimeError):
             async with tenant_transaction(api_engine, str(tenant_a.id)) as conn:
-                await emit(conn, Actor(tenant_a.id, None), "user.created", "User", uuid.uuid4())
+                await emit(conn, Actor(tenant_a.id, None), ev.USER_CREATED, "User", uuid.uuid4())
                 raise RuntimeError
         await asyncio.sleep(0.3)
         assert heard.empty()
@@ -96,11 +97,11 @@ async def test_concurrent_writers_leave_no_gap_a_resuming_reader_can_see(api_eng
         for i in range(6):
             try:
                 async with tenant_transaction(api_engine, str(tenant_a.id)) as conn:
-                    await emit(conn, Actor(tenant_a.id, None), "user.created", "User", uuid.uuid4())
+                    await emit(conn, Actor(tenant_a.id, None), ev.USER_CREATED, "User", uuid.uuid4())
                     await asyncio.sleep(random.uniform(0, 0.02))
                     if (n + i) % 5 == 0:
                         raise RuntimeError("rolled back")
-                    await emit(conn, Actor(tenant_a.id, None), "user.deactivated", "User", uuid.uuid4())
+                    await emit(conn, Actor(tenant_a.id, None), ev.USER_DEACTIVATED, "User", uuid.uuid4())
                 committed += 2
             except RuntimeError:
                 pass
@@ -138,7 +139,7 @@ async def test_the_hub_hands_committed_events_to_subscribers_and_replays_after_a
         # More events than the queue holds: the stream reads the rest from the outbox.
         async with tenant_transaction(api_engine, str(tenant_a.id)) as conn:
             for _ in range(10):
-                await emit(conn, Actor(tenant_a.id, None), "user.created", "User", uuid.uuid4())
+                await emit(conn, Actor(tenant_a.id, None), ev.USER_CREATED, "User", uuid.uuid4())
         burst = [await asyncio.wait_for(anext(live), 5) for _ in range(10)]
         assert [e.sequence for e in burst] == list(range(event.sequence + 1, event.sequence + 11))
 
@@ -147,7 +148,7 @@ async def test_the_hub_hands_committed_events_to_subscribers_and_replays_after_a
         replayed = [await asyncio.wait_for(anext(resumed), 5) for _ in range(10)]
         assert [e.sequence for e in replayed] == [e.sequence for e in burst]
         async with tenant_transaction(api_engine, str(tenant_a.id)) as conn:
-            await emit(conn, Actor(tenant_a.id, None), "user.created", "User", uuid.uuid4())
+            await emit(conn, Actor(tenant_a.id, None), ev.USER_CREATED, "User", uuid.uuid4())
         assert (await asyncio.wait_for(anext(resumed), 5)).sequence == burst[-1].sequence + 1
         await live.aclose()
         await resumed.aclose()
@@ -160,9 +161,9 @@ async def test_another_tenants_events_never_reach_a_subscriber(api_engine, tenan
     try:
         stream = await hub.subscribe(tenant_a.id)
         async with tenant_transaction(api_engine, str(tenant_b.id)) as conn:
-            await emit(conn, Actor(tenant_b.id, None), "user.created", "User", uuid.uuid4())
+            await emit(conn, Actor(tenant_b.id, None), ev.USER_CREATED, "User", uuid.uuid4())
         async with tenant_transaction(api_engine, str(tenant_a.id)) as conn:
-            await emit(conn, Actor(tenant_a.id, None), "user.deactivated", "User", uuid.uuid4())
+            await emit(conn, Actor(tenant_a.id, None), ev.USER_DEACTIVATED, "User", uuid.uuid4())
         event = await asyncio.wait_for(anext(stream), 5)
         assert (event.tenant_id, event.type) == (tenant_a.id, "user.deactivated")
         # Row-level security: tenant B's events are not even readable in tenant A's scope.
@@ -173,35 +174,44 @@ async def test_another_tenants_events_never_reach_a_subscriber(api_engine, tenan
 
 async def test_the_api_role_cannot_change_or_delete_events(api_engine, tenant_a):
     async with tenant_transaction(api_engine, str(tenant_a.id)) as conn:
-        await emit(conn, Actor(tenant_a.id, None), "user.created", "User", uuid.uuid4())
+        await emit(conn, Actor(tenant_a.id, None), ev.USER_CREATED, "User", uuid.uuid4())
     for statement in ("UPDATE domain_events SET type = 'x.y'", "DELETE FROM domain_events"):
         with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
             async with tenant_transaction(api_engine, str(tenant_a.id)) as conn:
                 await conn.execute(sa.text(statement))
 
 
-def test_payloads_carry_ids_and_codes_never_free_text():
-    ok = checked_payload({"facility_id": uuid.UUID(int=1), "role": "member", "n": 3, "keys": ["users.read"]})
-    assert ok == {"facility_id": str(uuid.UUID(int=1)), "role": "member", "n": 3, "keys": ["users.read"]}
-    for bad in ({"name": "Ada Lovelace"}, {"note": "x" * 65}, {"when": 1.5}, {"nested": {"a": 1}}):
+def test_payloads_carry_only_the_keys_and_kinds_their_type_declares():
+    granted = EventType(
+        "x.granted", "test", {"facility_id": "id", "role": "code", "ids": "ids", "n": "count"}
+    )
+    ok = granted.checked(
+        {"facility_id": uuid.UUID(int=1), "role": "member", "ids": [uuid.UUID(int=2)] * 50, "n": 3}
+    )
+    assert ok == {
+        "facility_id": str(uuid.UUID(int=1)),
+        "role": "member",
+        "ids": [str(uuid.UUID(int=2))] * 50,
+        "n": 3,
+    }
+    for bad in (
+        {"last_name": "Smith"},  # a key the type does not declare
+        {"facility_id": "Smith"},  # not an ID
+        {"role": "Ada Lovelace"},  # not a code
+        {"n": 1.5},
+        {"ids": ["x"]},
+    ):
         with pytest.raises(EventPayloadError):
-            checked_payload(bad)
+            granted.checked(bad)
+    with pytest.raises(ValueError):
+        EventType("Not A Type", "x")
 
 
-def test_every_event_type_emitted_is_declared_by_a_module():
-    import ast
-    from pathlib import Path
+def test_every_event_type_a_module_defines_is_in_its_manifest():
+    from modules.tenancy import MODULE
 
-    declared = {event for module in INSTALLED_MODULES for event in module.events}
-    root = Path(__file__).resolve().parent.parent
-    emitted: dict[str, str] = {}
-    for path in sorted((root / "modules").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "emit" and len(node.args) > 2:
-                arg = node.args[2]
-                if isinstance(arg, ast.Constant):
-                    emitted[arg.value] = f"{path.relative_to(root)}:{node.lineno}"
-                elif isinstance(arg, ast.Name):  # a variable: its possible values are literals nearby
-                    emitted.update({v: str(path) for v in declared if v.startswith("tenant.")})
-    assert {"user.deactivated", "user.roles_changed", "patient.registered"} <= set(emitted)
-    assert {event: where for event, where in emitted.items() if event not in declared} == {}
+    defined = {value.name for value in vars(ev).values() if isinstance(value, EventType)}
+    assert defined == {e.name for e in MODULE.events}
+    assert len({e.name for m in INSTALLED_MODULES for e in m.events}) == sum(
+        len(m.events) for m in INSTALLED_MODULES
+    )

@@ -9,6 +9,10 @@ follows N can never later find a smaller number appear: no gaps, even with
 concurrent writers. The same trigger sends one NOTIFY per tenant and transaction
 (PostgreSQL folds identical notifications), delivered only if the commit succeeds.
 
+A transaction that emits for two tenants numbers them in the order it emitted; two such
+transactions emitting in opposite orders can deadlock at commit (one is refused and may
+be retried). Requests serve one tenant each; only operator tools touch several.
+
 Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-03
@@ -48,6 +52,9 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   next_sequence bigint;
 BEGIN
+  -- The owner runs this under forced row-level security: scope to the event's tenant,
+  -- whichever tenant the transaction touched last.
+  PERFORM set_config('app.tenant_id', NEW.tenant_id::text, true);
   INSERT INTO event_counters AS c (tenant_id, last_sequence) VALUES (NEW.tenant_id, 1)
     ON CONFLICT (tenant_id) DO UPDATE SET last_sequence = c.last_sequence + 1
     RETURNING last_sequence INTO next_sequence;

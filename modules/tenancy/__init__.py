@@ -6,6 +6,7 @@ from here.
 
 from __future__ import annotations
 
+from modules.tenancy.events import EVENTS
 from modules.tenancy.models import metadata
 from modules.tenancy.service.auth import load_principal
 from modules.tenancy.service.provisioning import (
@@ -87,20 +88,6 @@ def _schema() -> SchemaParts:
         ],
     )
 
-
-# The domain events tenancy emits (app/events.py); payloads carry IDs and codes only.
-EVENTS = {
-    "tenant.deactivated": "An operator suspended the tenant",
-    "tenant.activated": "An operator restored the tenant",
-    "user.created": "A user was created",
-    "user.deactivated": "A user was deactivated; their sessions ended",
-    "user.roles_changed": "A user's roles were replaced (payload: role_ids)",
-    "role.permissions_changed": "A role's permissions were replaced (payload: permissions)",
-    "membership.granted": "A user was given an organization or facility",
-    "membership.revoked": "A membership was taken away",
-    "patient.registered": "A patient was registered (payload: facility_id)",
-    "patient.deactivated": "A patient was deactivated",
-}
 
 MODULE = Module(
     name="tenancy",

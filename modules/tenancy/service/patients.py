@@ -15,6 +15,7 @@ from app.errors import Problems, raise_not_found, raise_problem
 from app.events import emit
 from app.validators import Check
 from app.writes import existing_row, insert_row, lock_row, soft_delete, update_row
+from modules.tenancy import events as ev
 from modules.tenancy import models as m
 
 PATIENT_UNIQUE = {"patients_tenant_id_mrn_index_key": "input.mrn"}
@@ -79,7 +80,7 @@ async def create_patient(
     row = await insert_row(
         conn, actor, m.patients, "Patient", {"id": pk, "facility_id": values["facility_id"], **sealed}
     )
-    await emit(conn, actor, "patient.registered", "Patient", pk, {"facility_id": row.facility_id})
+    await emit(conn, actor, ev.PATIENT_REGISTERED, "Patient", pk, {"facility_id": row.facility_id})
     return row
 
 
@@ -115,5 +116,5 @@ async def holder_of_mrn(conn: AsyncConnection, cipher: PhiCipher, mrn: str) -> u
 async def deactivate_patient(conn: AsyncConnection, actor: Actor, pk: uuid.UUID | None) -> Any:
     row, changed = await soft_delete(conn, actor, m.patients, "Patient", pk, "patient")
     if changed:
-        await emit(conn, actor, "patient.deactivated", "Patient", row.id)
+        await emit(conn, actor, ev.PATIENT_DEACTIVATED, "Patient", row.id)
     return row

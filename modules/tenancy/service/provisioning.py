@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.audit import Actor
 from app.db import scope_to_tenant
 from app.events import emit
+from modules.tenancy import events as ev
 from modules.tenancy import models as m
 from schema.module import Catalog
 
@@ -71,17 +72,20 @@ async def ensure_baseline_roles(
 
 async def set_tenant_active(conn: AsyncConnection, slug: str, active: bool) -> bool:
     """Suspend or restore a tenant: its users' next requests and sign-ins are refused."""
-    tenant_id = await conn.scalar(
-        sa.update(m.tenants)
-        .where(m.tenants.c.slug == slug)
-        .values(is_active=active, updated_at=sa.func.now())
-        .returning(m.tenants.c.id)
-    )
-    if tenant_id is None:
+    tenant = (
+        await conn.execute(sa.select(m.tenants.c.id, m.tenants.c.is_active).where(m.tenants.c.slug == slug))
+    ).first()
+    if tenant is None:
         return False
-    await scope_to_tenant(conn, str(tenant_id))
-    event = "tenant.activated" if active else "tenant.deactivated"
-    await emit(conn, Actor(tenant_id, None), event, "Tenant", tenant_id)
+    await conn.execute(
+        sa.update(m.tenants)
+        .where(m.tenants.c.id == tenant.id)
+        .values(is_active=active, updated_at=sa.func.now())
+    )
+    if tenant.is_active != active:
+        await scope_to_tenant(conn, str(tenant.id))
+        event = ev.TENANT_ACTIVATED if active else ev.TENANT_DEACTIVATED
+        await emit(conn, Actor(tenant.id, None), event, "Tenant", tenant.id)
     return True
 
 
@@ -105,4 +109,5 @@ async def create_owner(
     await conn.execute(
         sa.insert(m.user_roles).values(tenant_id=tenant_id, user_id=user_id, role_id=owner_role)
     )
+    await emit(conn, Actor(tenant_id, None), ev.USER_CREATED, "User", user_id)
     return user_id

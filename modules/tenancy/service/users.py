@@ -15,6 +15,7 @@ from app.errors import Problems, raise_not_found, raise_problem
 from app.events import emit
 from app.validators import SLUG_KEY, Check
 from app.writes import existing_row, insert_row, lock_row, update_row
+from modules.tenancy import events as ev
 from modules.tenancy import models as m
 from modules.tenancy.service.auth import lock_sessions_of
 from modules.tenancy.service.grants import (
@@ -71,7 +72,7 @@ async def create_user(
     role_ids = await _role_ids(conn, values.get("roles") or [])
     await check_roles_grantable(conn, caller, role_ids)
     row = await insert_row(conn, actor, m.users, "User", await _user_values(values, passwords))
-    await emit(conn, actor, "user.created", "User", row.id)
+    await emit(conn, actor, ev.USER_CREATED, "User", row.id)
     await _replace_roles(conn, actor, row.id, role_ids)
     return row
 
@@ -109,7 +110,8 @@ async def deactivate_user(
     await check_user_manageable(conn, caller, before.id)
     row = await update_row(conn, actor, m.users, "User", before, {"is_active": False}, "deactivate")
     await _end_sessions(conn, before.id)
-    await emit(conn, actor, "user.deactivated", "User", before.id)
+    if before.is_active:
+        await emit(conn, actor, ev.USER_DEACTIVATED, "User", before.id)
     return row
 
 
@@ -134,7 +136,7 @@ async def _replace_roles(
     await write_audit(
         conn, actor, "user.set_roles", "User", user_id, extra={"role_ids": [str(r) for r in role_ids]}
     )
-    await emit(conn, actor, "user.roles_changed", "User", user_id, {"role_ids": sorted(map(str, role_ids))})
+    await emit(conn, actor, ev.USER_ROLES_CHANGED, "User", user_id, {"role_ids": sorted(role_ids)})
 
 
 def _check_role(values: dict[str, Any], creating: bool, known_permissions: set[str]) -> None:
@@ -167,7 +169,7 @@ async def _set_permissions(conn: AsyncConnection, actor: Actor, role_id: uuid.UU
     await write_audit(
         conn, actor, "role.set_permissions", "Role", role_id, extra={"permissions": sorted(set(keys))}
     )
-    await emit(conn, actor, "role.permissions_changed", "Role", role_id, {"permissions": sorted(set(keys))})
+    await emit(conn, actor, ev.ROLE_PERMISSIONS_CHANGED, "Role", role_id, {"permissions": sorted(set(keys))})
 
 
 async def create_role(conn: AsyncConnection, actor: Actor, caller: Principal, values: dict[str, Any]) -> Any:
@@ -233,7 +235,7 @@ async def grant_membership(
         conn, caller, values.get("organization_id"), values.get("facility_id")
     )
     row = await insert_row(conn, actor, m.memberships, "Membership", values)
-    await emit(conn, actor, "membership.granted", "Membership", row.id, _membership_payload(row))
+    await emit(conn, actor, ev.MEMBERSHIP_GRANTED, "Membership", row.id, _membership_payload(row))
     return row
 
 
@@ -244,7 +246,7 @@ async def revoke_membership(
     await check_membership_within_reach(conn, caller, before.organization_id, before.facility_id)
     await conn.execute(sa.delete(m.memberships).where(m.memberships.c.id == pk))
     await write_audit(conn, actor, "membership.revoke", "Membership", pk, before, None)
-    await emit(conn, actor, "membership.revoked", "Membership", before.id, _membership_payload(before))
+    await emit(conn, actor, ev.MEMBERSHIP_REVOKED, "Membership", before.id, _membership_payload(before))
     return before
 
 
