@@ -39,7 +39,9 @@ async def _database_owned_by_a_plain_role() -> str:
         for setting in ("app.scope", "app.tenant_id"):
             await conn.execute(sa.text(f"GRANT SET ON PARAMETER {setting} TO {OWNER}"))
     await engine.dispose()
-    return sa.make_url(superuser_url).set(username=OWNER, password="owner").render_as_string(hide_password=False)
+    return (
+        sa.make_url(superuser_url).set(username=OWNER, password="owner").render_as_string(hide_password=False)
+    )
 
 
 async def test_a_plain_owner_migrates_provisions_syncs_and_numbers_events():
@@ -51,7 +53,9 @@ async def test_a_plain_owner_migrates_provisions_syncs_and_numbers_events():
         tenants = []
         for slug in ("plain-a", "plain-b"):
             async with engine.begin() as conn:
-                tenants.append(await provision_tenant(conn, f"{slug}-{uuid.uuid4().hex[:6]}", slug, catalog()))
+                tenants.append(
+                    await provision_tenant(conn, f"{slug}-{uuid.uuid4().hex[:6]}", slug, catalog())
+                )
         widgets = Module("widgets", sa.MetaData(), {"widgets.read": "Read widgets"}, {})
         await run_migrations(owner_url, settings, (*INSTALLED_MODULES, widgets))
         holders = []
