@@ -8,6 +8,9 @@ Every tenant table gets row-level security keyed on the transaction-local settin
 `app.tenant_id` (USING and WITH CHECK), FORCEd so that even the table's owner obeys
 it. `scope` adds a RESTRICTIVE policy narrowing rows to the caller's memberships
 unless the request runs with `app.scope = 'all'`.
+
+Revisions already applied call this too: change it only by adding options whose
+defaults keep what it emits today, or a fresh database would differ from a migrated one.
 """
 
 from __future__ import annotations
