@@ -132,6 +132,17 @@ class MutationRunner(Generic[E]):
 
 
 @functools.cache
+def _id_fields(input_type: Any) -> frozenset[str]:
+    """The fields of an input type that take a global ID."""
+    found = set()
+    for f in input_type.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        kind = f.type.of_type if isinstance(f.type, StrawberryOptional) else f.type
+        if kind is strawberry.ID:
+            found.add(f.python_name)
+    return frozenset(found)
+
+
+@functools.cache
 def _answered(payload_type: Any) -> tuple[str, Any]:
     """The field of a payload type other than `errors`, and the entity type it holds."""
     (field,) = [f for f in payload_type.__strawberry_definition__.fields if f.python_name != "errors"]
@@ -167,6 +178,11 @@ def input_values(
     fields to their columns; `omit` leaves out fields the service takes separately.
     """
     ids, columns = ids or {}, columns or {}
+    input_type: Any = type(data)
+    undecoded = _id_fields(input_type) - set(ids) - set(omit)
+    if undecoded:
+        # A global ID handed to a service as it is would reach SQL as a string: a bug.
+        raise TypeError(f"{input_type.__name__}: say what type of ID {sorted(undecoded)} take (`ids=`)")
     values: dict[str, Any] = {}
     for f in dataclasses.fields(data):
         value = getattr(data, f.name)

@@ -188,3 +188,21 @@ def test_a_field_without_a_column_fails_at_import():
         @strawberry.type
         class Gizmo(Node):
             name: str
+
+
+def test_input_values_decodes_ids_and_refuses_an_id_field_it_is_not_told_of():
+    from modules.tenancy.schema.organizations import FacilityInput
+    from schema.mutations import NOWHERE, input_values
+    from schema.relay import to_global_id
+
+    org = uuid.uuid4()
+    data = FacilityInput(organization_id=to_global_id("Organization", org), name="x", type=None)
+    assert input_values(data, ids={"organization_id": "Organization"}) == {
+        "organization_id": org,
+        "name": "x",
+        "type": None,
+    }
+    wrong_type = FacilityInput(organization_id=to_global_id("Facility", org))
+    assert input_values(wrong_type, ids={"organization_id": "Organization"}) == {"organization_id": NOWHERE}
+    with pytest.raises(TypeError, match="organization_id"):
+        input_values(data)
