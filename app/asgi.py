@@ -29,7 +29,7 @@ from app.http import GraphQLEndpoint
 from app.logging import get_logger
 from app.memory import tune_for_serving
 from app.metrics import count_statements, observe_pool, registry
-from app.migrate import current_revision, head_revision
+from app.migrate import current_revision
 from app.settings import Settings
 from app.throttle import SigninThrottle
 from app.websockets import SocketRegistry
@@ -47,7 +47,7 @@ class AppState:
 
 
 def build_app(
-    settings: Settings, engine: AsyncEngine, schema: Any, principal_loader: PrincipalLoader
+    settings: Settings, engine: AsyncEngine, schema: Any, principal_loader: PrincipalLoader, head: str
 ) -> Starlette:
     """Build the app. The engine connects as the API role (row-level security applies)."""
     guards = SignInGuards(password_workers(settings), SigninThrottle(engine, settings))
@@ -58,7 +58,6 @@ def build_app(
     observe_pool(engine)
     count_statements(engine)
     graphql = GraphQLEndpoint(schema, state)
-    head = head_revision()
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -48,10 +48,10 @@ async def run_migrations(
     modules (`modules` stands in for them in tests) into every tenant's baseline roles."""
     from app import migrate
     from app.db import create_engine
-    from medgraph.installed import catalog
+    from medgraph.installed import catalog, migration_locations
     from modules.tenancy import sync_permission_catalog
 
-    await migrate.upgrade(owner_url)
+    await migrate.upgrade(owner_url, locations=migration_locations(modules))
     engine = create_engine(owner_url, settings)
     try:
         async with engine.begin() as conn:

@@ -6,10 +6,17 @@ manifest here. Nothing else outside the module changes.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from modules import tenancy
 from schema.module import Catalog, Module
 
 INSTALLED_MODULES: tuple[Module, ...] = (tenancy.MODULE,)
+
+
+def migration_locations(modules: tuple[Module, ...] | None = None) -> tuple[Path, ...]:
+    """The modules' own revision directories, beside migrations/versions/."""
+    return tuple(m.migrations for m in (INSTALLED_MODULES if modules is None else modules) if m.migrations)
 
 
 def catalog(modules: tuple[Module, ...] | None = None) -> Catalog:

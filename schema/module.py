@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -45,6 +46,7 @@ class Module:
     permissions: Mapping[str, str]
     grants: Mapping[str, Collection[str]]  # baseline role key -> this module's keys it holds
     events: Sequence[EventType] = ()  # the domain events it emits
+    migrations: Path | None = None  # its own Alembic revisions, if it keeps them itself
     schema: Callable[[], SchemaParts] = field(default=lambda: SchemaParts())
 
 

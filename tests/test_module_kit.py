@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
+from app.migrate import head_revision
 from app.settings import get_settings
 from medgraph.cli import run_migrations
 from medgraph.installed import INSTALLED_MODULES, catalog
@@ -41,25 +42,52 @@ class WidgetQuery:
         return 0
 
 
-WIDGETS = Module(
-    name="widgets",
-    metadata=widgets_metadata,
-    permissions={"widgets.read": "Read widgets", "widgets.manage": "Make widgets"},
-    grants={"viewer": {"widgets.read"}},
-    schema=lambda: SchemaParts(queries=[WidgetQuery]),
-)
+WIDGETS_REVISION = """
+from alembic import op
+
+from migrations.rls import tenant_table
+
+revision = "widgets_0001"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
 
 
-async def test_an_installed_module_reaches_the_schema_and_the_baseline_roles():
+def upgrade() -> None:
+    op.execute("CREATE TABLE widgets (id uuid PRIMARY KEY, tenant_id uuid NOT NULL REFERENCES tenants(id))")
+    tenant_table("widgets")
+
+
+def downgrade() -> None:
+    op.execute("DROP TABLE widgets")
+"""
+
+
+def widgets_module(migrations: Path) -> Module:
+    """A module with its own revisions, as a new module keeps them (modules/<name>/migrations/)."""
+    migrations.mkdir()
+    (migrations / "widgets_0001.py").write_text(WIDGETS_REVISION.format(head=head_revision()))
+    return Module(
+        name="widgets",
+        metadata=widgets_metadata,
+        permissions={"widgets.read": "Read widgets", "widgets.manage": "Make widgets"},
+        grants={"viewer": {"widgets.read"}},
+        schema=lambda: SchemaParts(queries=[WidgetQuery]),
+        migrations=migrations,
+    )
+
+
+async def test_an_installed_module_reaches_the_schema_the_database_and_the_baseline_roles(tmp_path):
     url = await _fresh_database("medgraph_module_kit")
     settings = get_settings()
     await run_migrations(url, settings)
     engine = create_async_engine(url)
+    widgets = widgets_module(tmp_path / "migrations")
     try:
         async with engine.begin() as conn:
             tenant_id = await provision_tenant(conn, f"kit-{uuid.uuid4().hex[:8]}", "Kit", catalog())
         # `medgraph migrate` with the widgets module installed:
-        await run_migrations(url, settings, (*INSTALLED_MODULES, WIDGETS))
+        await run_migrations(url, settings, (*INSTALLED_MODULES, widgets))
         async with engine.begin() as conn:
             await conn.execute(sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant_id)})
             rows = await conn.execute(
@@ -69,15 +97,20 @@ async def test_an_installed_module_reaches_the_schema_and_the_baseline_roles():
                 )
             )
             held = {key: set(keys) for key, keys in rows}
+            forced = await conn.scalar(
+                sa.text("SELECT relforcerowsecurity FROM pg_class WHERE relname = 'widgets'")
+            )
+            version = await conn.scalar(sa.text("SELECT version_num FROM alembic_version"))
     finally:
         await engine.dispose()
+    assert forced is True and version == "widgets_0001"
     assert {"widgets.read", "widgets.manage"} <= held["owner"]
     assert {"widgets.read", "widgets.manage"} <= held["admin"]
     assert "tenant.manage" in held["owner"] and "tenant.manage" not in held["admin"]
     assert "widgets.read" in held["viewer"] and "widgets.manage" not in held["viewer"]
     assert not {"widgets.read", "widgets.manage"} & held["manager"]
 
-    schema = build_schema(settings, (*INSTALLED_MODULES, WIDGETS))
+    schema = build_schema(settings, (*INSTALLED_MODULES, widgets))
     assert "widgetCount: Int!" in schema.as_str()
 
 
