@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,8 +165,3 @@ async def events_after(conn: AsyncConnection, after: int, limit: int = 500) -> l
 async def last_sequence(conn: AsyncConnection) -> int:
     """The scoped tenant's latest sequence (0 before its first event)."""
     return int(await conn.scalar(sa.select(event_counters.c.last_sequence)) or 0)
-
-
-def contiguous(after: int, events: Sequence[Event]) -> bool:
-    """Whether `events` continue exactly from `after` (what a resuming reader relies on)."""
-    return [e.sequence for e in events] == list(range(after + 1, after + 1 + len(events)))

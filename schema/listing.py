@@ -66,11 +66,12 @@ class Listing:
             raise TypeError(f"listing of {self.table.name}: give both `filter` and `where`, or neither")
         if isinstance(self.where, FieldMatch):
             self.where.check(self.table, self.filter)  # type: ignore[arg-type]
+        if self.order is None and self.fixed_order is None:
+            raise TypeError(f"listing of {self.table.name}: give an `order` input or a `fixed_order`")
 
     def default_order(self, ordered: bool) -> tuple[str, bool]:
         if ordered or self.fixed_order is None:
-            assert self.order is not None, "a listing needs `order` or `fixed_order`"
-            return order_of(self.order())
+            return order_of(self.order())  # type: ignore[misc]
         return self.fixed_order
 
     def conditions(self, ctx: RequestContext, filter: Any) -> list[sa.ColumnElement[bool]]:
@@ -159,6 +160,7 @@ def connection(
         raise TypeError(f"{where}: give `requires` or a `guard`, not both (a guard checks all it needs)")
     if parent is None and requires is None:
         raise TypeError(f"{where}: a top-level connection declares the permission it `requires`")
+    default_sort = listing.default_order(spec.ordered)  # once, not per request
     nested_check: Guard | None = guard
     if guard is None and requires is not None and parent is not None:
 
@@ -178,7 +180,7 @@ def connection(
                 pk = decode_id(value, type_name)
                 where.append(listing.table.c[name] == pk if pk else sa.false())
         order = arguments.get("order_by")
-        sort = order_of(order) if order is not None else listing.default_order(spec.ordered)
+        sort = order_of(order) if order is not None else default_sort
         args = page_args(
             arguments.get("first"), arguments.get("after"), arguments.get("last"), arguments.get("before")
         )

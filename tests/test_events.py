@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.audit import Actor
 from app.db import tenant_transaction
 from app.event_hub import EventHub
-from app.events import CHANNEL, EventPayloadError, EventType, contiguous, emit, events_after
+from app.events import CHANNEL, EventPayloadError, EventType, emit, events_after
 from medgraph.installed import INSTALLED_MODULES
 from modules.tenancy import events as ev
 from schema.relay import to_global_id
@@ -29,6 +29,11 @@ USER_ID = "query($email: String) { users(filter: {search: $email}) { nodes { id 
 async def _events(engine: AsyncEngine, tenant: Tenant, after: int = 0) -> list:
     async with tenant_transaction(engine, str(tenant.id)) as conn:
         return await events_after(conn, after)
+
+
+def contiguous(after: int, events: list) -> bool:
+    """Whether `events` continue exactly from `after` (what a resuming reader relies on)."""
+    return [e.sequence for e in events] == list(range(after + 1, after + 1 + len(events)))
 
 
 async def _user_id(tenant: Tenant, role: str) -> str:
