@@ -12,8 +12,9 @@ in session state, so a pooled connection carries nothing from one request to the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -106,6 +107,13 @@ class UnitOfWork:
                 self._pending = {}
                 await self._conn.execute(statement, params)
             yield self._conn
+
+    async def fetch_value(self, statement: str, params: Sequence[Any]) -> Any:
+        """One value from a statement written in the driver's own SQL (`$1` parameters),
+        sent as it is: compiled reads build their text once and cache it."""
+        async with self.use() as conn:
+            result = await conn.exec_driver_sql(statement, tuple(params))
+            return result.scalar_one()
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[AsyncConnection]:

@@ -45,3 +45,18 @@ def count_statements(engine: AsyncEngine) -> None:
     """Count every SQL statement the engine sends (the benchmark divides it by requests)."""
     if not event.contains(engine.sync_engine, "before_cursor_execute", _count_statement):
         event.listen(engine.sync_engine, "before_cursor_execute", _count_statement)
+
+
+OPERATIONS = Counter(
+    "medgraph_graphql_operations_total",
+    "GraphQL operations by name and by how they were answered: `compiled` (one SQL statement) "
+    "or `resolved` (field resolvers and dataloaders)",
+    ["operation", "path"],
+    registry=registry,
+)
+COMPILED_SECONDS = Histogram(
+    "medgraph_compiled_statement_seconds",
+    "Time the database took to answer a compiled read's statement",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5),
+    registry=registry,
+)

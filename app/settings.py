@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     event_queue_size: PositiveInt = 256
     max_page_size: PositiveInt = 100
     default_page_size: PositiveInt = 20
+    compiled_reads: bool = True
+    plan_cache_size: PositiveInt = 512
+    compiled_reads_verify: bool = False
+    execution_info: bool | None = None  # None: on in development
 
     def check_production(self) -> None:
         """Refuse to run in production with the development secrets or toolbox on."""

@@ -52,10 +52,12 @@ class EntityError(TypeError):
 
 @dataclass(frozen=True)
 class GlobalIdOf:
-    """A field holding the global ID of the row a key column points to."""
+    """A field holding the global ID of the row a key column points to: of a fixed type,
+    or of the type another column names (`type_column`)."""
 
-    type_name: str
+    type_name: str | None
     column: str
+    type_column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,12 @@ class Derived:
     columns: tuple[str, ...]
 
 
-def global_id_of(type_name: str, column: str) -> GlobalIdOf:
-    return GlobalIdOf(type_name, column)
+def global_id_of(
+    type_name: str | None = None, column: str = "", *, type_column: str | None = None
+) -> GlobalIdOf:
+    if (type_name is None) == (type_column is None) or not column:
+        raise EntityError("global_id_of needs a column and either a type name or a type column")
+    return GlobalIdOf(type_name, column, type_column)
 
 
 def derived(compute: Callable[[Any], Any], *columns: str) -> Derived:
@@ -149,7 +155,8 @@ def _row_builder(cls: type, type_name: str, node: bool, plan: list[tuple[str, So
         for name, source in others:
             if isinstance(source, GlobalIdOf):
                 value = values[source.column]
-                state[name] = None if value is None else to_global_id(source.type_name, value)
+                kind = values[source.type_column] if source.type_column else source.type_name
+                state[name] = None if value is None else to_global_id(str(kind), value)
             else:
                 state[name] = source.compute(row)
         return obj
@@ -198,7 +205,11 @@ def entity(
                 _check_columns(cls, table, name, (source,))
                 plan.append((name, source, _enum_of(f.type)))
             else:
-                needed = (source.column,) if isinstance(source, GlobalIdOf) else source.columns
+                needed = (
+                    (source.column, *filter(None, [source.type_column]))
+                    if isinstance(source, GlobalIdOf)
+                    else source.columns
+                )
                 _check_columns(cls, table, name, needed)
                 plan.append((name, source, None))
             spec.columns[name] = source

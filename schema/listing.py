@@ -93,6 +93,7 @@ class ConnectionSpec:
     requires: str | None = None  # the permission a reader needs
     guard: Guard | None = None  # or a check of its own (self-or-permission, say)
     target: EntitySpec | None = None  # the listed entity, bound when the schema is built
+    default_sort: tuple[str, bool] = ("created_at", False)  # (sort field, descending) without orderBy
 
     def bind(self, field_type: Any) -> EntitySpec:
         """Bind to the entity the field's `Connection[...]` lists (a declared entity over
@@ -160,7 +161,7 @@ def connection(
         raise TypeError(f"{where}: give `requires` or a `guard`, not both (a guard checks all it needs)")
     if parent is None and requires is None:
         raise TypeError(f"{where}: a top-level connection declares the permission it `requires`")
-    default_sort = listing.default_order(spec.ordered)  # once, not per request
+    default_sort = spec.default_sort = listing.default_order(spec.ordered)  # once, not per request
     nested_check: Guard | None = guard
     if guard is None and requires is not None and parent is not None:
 

@@ -68,7 +68,7 @@ def encode_cursor(value: Any, pk: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(orjson.dumps([str(value), str(pk)])).decode()
 
 
-def _decode_cursor(cursor: str, column: sa.ColumnElement[Any]) -> tuple[Any, uuid.UUID]:
+def decode_cursor(cursor: str, column: sa.ColumnElement[Any]) -> tuple[Any, uuid.UUID]:
     try:
         raw, pk = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
         python_type = column.type.python_type
@@ -91,7 +91,7 @@ def _decode_cursor(cursor: str, column: sa.ColumnElement[Any]) -> tuple[Any, uui
 
 
 def _keyset(order: Order, pk: sa.ColumnElement[Any], cursor: str, after: bool) -> sa.ColumnElement[bool]:
-    value, cursor_pk = _decode_cursor(cursor, order.column)
+    value, cursor_pk = decode_cursor(cursor, order.column)
     left = sa.tuple_(order.column, pk)
     right = sa.tuple_(sa.literal(value, order.column.type), sa.literal(cursor_pk, pk.type))
     return left > right if after != order.descending else left < right

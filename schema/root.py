@@ -20,6 +20,7 @@ from strawberry.types.graphql import OperationType
 
 from app.logging import log_unexpected
 from app.settings import Settings
+from schema.compiler import CompiledReads
 from schema.documents import DocumentPipeline
 from schema.entities import bind_relations, spec_of
 from schema.extensions import RequestLifecycle, count_errors, is_unexpected, mask_unexpected
@@ -113,6 +114,7 @@ def build_schema(settings: Settings, modules: Sequence[Module]) -> strawberry.Sc
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     documents = DocumentPipeline(settings, rules)
+    compiled = CompiledReads(settings)
     return MedgraphSchema(
         query=query,
         mutation=mutation,
@@ -126,6 +128,7 @@ def build_schema(settings: Settings, modules: Sequence[Module]) -> strawberry.Sc
             RequestLifecycle,
             documents.extension,
             RejectUnstorableVariables,
+            compiled.extension,
             mask_unexpected,
         ],
     )

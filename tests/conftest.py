@@ -14,6 +14,9 @@ os.environ.setdefault("MEDGRAPH_LOG_JSON", "true")
 # on apps of their own (tests/tenancy/test_signin_limits.py).
 os.environ.setdefault("MEDGRAPH_SIGNIN_ATTEMPTS_PER_ADDRESS", "1000000")
 os.environ.setdefault("MEDGRAPH_SIGNIN_ATTEMPTS_PER_ACCOUNT", "1000000")
+# Every query a test sends that the compiler answers is also answered by the resolvers, in
+# the same transaction; a difference fails that test (see _compiled_reads_agree below).
+os.environ.setdefault("MEDGRAPH_COMPILED_READS_VERIFY", "true")
 
 import uuid  # noqa: E402
 from collections.abc import AsyncIterator  # noqa: E402
@@ -47,6 +50,16 @@ async def _fresh_database(name: str) -> str:
         await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     await engine.dispose()
     return database_url_for(admin_url, name)
+
+
+@pytest.fixture(autouse=True)
+def _compiled_reads_agree():  # type: ignore[no-untyped-def]
+    """Fails a test during which a compiled read answered differently from the resolvers."""
+    from schema.compiler import MISMATCHES
+
+    before = len(MISMATCHES)
+    yield
+    assert MISMATCHES[before:] == [], "compiled reads differ from the resolvers"
 
 
 @pytest.fixture(scope="session")

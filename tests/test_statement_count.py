@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 import sqlalchemy as sa
 from sqlalchemy import event
 
 from app.db import tenant_transaction
 from medgraph.demo import npi_for
 from modules.tenancy import models as m
+from tests.support import gql
 
 NESTED = """query Nested {
   organizations(first: 50) { nodes { id name
@@ -61,28 +63,55 @@ async def _grow(owner_engine, tenant, organizations: int) -> None:
                 )
 
 
-async def _statements(api_engine, tenant) -> tuple[int, int]:
-    await tenant.token()  # sign in first: login's own statements are not part of the query
-    count = {"n": 0}
+def _app_with(api_engine, **settings):  # type: ignore[no-untyped-def]
+    from app.settings import get_settings
+    from medgraph.asgi import create_app
 
-    def before(*_args) -> None:
-        count["n"] += 1
+    return create_app(get_settings().model_copy(update=settings), "", engine=api_engine)
+
+
+async def _statements(api_engine, app, tenant) -> tuple[list[str], int]:
+    """The statements one NESTED query costs, sent to `app` with the tenant's owner token."""
+    token = await tenant.token()  # sign in first: login's own statements are not part of the query
+    statements: list[str] = []
+
+    def before(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
 
     event.listen(api_engine.sync_engine, "before_cursor_execute", before)
     try:
-        data = await tenant.query(NESTED)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://medgraph.test") as client:
+            result = await gql(client, NESTED, None, {"authorization": f"Bearer {token}"})
     finally:
         event.remove(api_engine.sync_engine, "before_cursor_execute", before)
-    return count["n"], len(data["organizations"]["nodes"])
+    assert "errors" not in result, result
+    return statements, len(result["data"]["organizations"]["nodes"])
+
+
+def _is_data(statement: str) -> bool:
+    return "set_config" not in statement and "refresh_tokens" not in statement
 
 
 async def test_statement_count_is_independent_of_row_count(owner_engine, api_engine, tenant_a, tenant_b):
     await _grow(owner_engine, tenant_a, 2)  # 3 seeded + 2 = 5 organizations
     await _grow(owner_engine, tenant_b, 47)  # 3 seeded + 47 = 50 organizations
-    small, small_rows = await _statements(api_engine, tenant_a)
-    large, large_rows = await _statements(api_engine, tenant_b)
+    resolved_app = _app_with(api_engine, compiled_reads=False)
+    small, small_rows = await _statements(api_engine, resolved_app, tenant_a)
+    large, large_rows = await _statements(api_engine, resolved_app, tenant_b)
     assert (small_rows, large_rows) == (5, 50)
-    assert small == large, (small, large)
-    # set_config + principal + set_config, then one query per level: organizations,
+    assert len(small) == len(large), (small, large)
+    # Resolvers: the principal and its settings, then one query per level: organizations,
     # facilities, provider assignments, providers, users.
-    assert small <= 8, small
+    assert len([s for s in small if _is_data(s)]) == 5, small
+
+
+async def test_a_compiled_query_costs_one_data_statement(owner_engine, api_engine, tenant_a, tenant_b):
+    await _grow(owner_engine, tenant_b, 47)
+    compiled_app = _app_with(api_engine, compiled_reads=True, compiled_reads_verify=False)
+    small, small_rows = await _statements(api_engine, compiled_app, tenant_a)
+    large, large_rows = await _statements(api_engine, compiled_app, tenant_b)
+    assert (small_rows, large_rows) == (3, 50)
+    assert len(small) == len(large), (small, large)
+    data = [s for s in small if _is_data(s)]
+    assert len(data) == 1 and data[0].startswith("SELECT json_build_object("), small

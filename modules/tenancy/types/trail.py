@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -11,18 +10,14 @@ from strawberry.scalars import JSON
 from app.tables import audit_log, phi_access_log
 from modules.tenancy.types.listings import AUDIT, PHI_ACCESS
 from modules.tenancy.types.refs import UserRef
-from schema.entities import derived, entity, global_id_of, to_one
-from schema.relay import Node, to_global_id
-
-
-def _entity_id(row: Any) -> strawberry.ID | None:
-    return to_global_id(row.entity_type, row.entity_id) if row.entity_id else None
+from schema.entities import entity, global_id_of, to_one
+from schema.relay import Node
 
 
 @entity(
     audit_log,
     node="audit.read",
-    columns={"entity_id": derived(_entity_id, "entity_type", "entity_id")},
+    columns={"entity_id": global_id_of(column="entity_id", type_column="entity_type")},
     listing=AUDIT,
 )
 @strawberry.type(description="One change made through the API, with before/after values (PHI redacted).")

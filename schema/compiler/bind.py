@@ -1,0 +1,126 @@
+"""A request's arguments bound to a plan: for every slot, the shape of its SQL (the page
+direction, the order, which filters apply, which cursors were given) and its parameters.
+
+The shapes together pick the statement text (rendered once per shape, schema/compiler/
+render.py); the parameters go with it. Arguments the resolvers would refuse (a page too
+large, a malformed cursor, an ID of a type the caller may not read) raise NotCompilable:
+the resolvers answer those requests, with the errors they always give.
+
+The conditions mirror `FieldMatch.conditions` (schema/filtering.py) and the keyset of
+`schema/pagination.py`; the differential tests hold the two paths to the same answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from graphql.execution.values import VariableValues, get_argument_values
+from strawberry.types.arguments import convert_arguments
+
+from app.errors import ClientError
+from schema.compiler.plan import ConnectionSlot, NodeSlot, Plan
+from schema.compiler.sql import NotCompilable
+from schema.filtering import FieldMatch, like_pattern, stored
+from schema.node import MAX_NODES
+from schema.ordering import order_of
+from schema.pagination import decode_cursor, page_args
+from schema.relay import decode_id, from_global_id
+
+Shape = tuple[Any, ...]
+
+
+class Binder:
+    """Converts each slot's GraphQL arguments as Strawberry would for its resolver."""
+
+    def __init__(self, strawberry_schema: Any) -> None:
+        self.scalars = strawberry_schema.schema_converter.scalar_registry
+        self.config = strawberry_schema.config
+
+    def bind(self, plan: Plan, variables: VariableValues) -> tuple[tuple[Shape, ...], list[Any], list[int]]:
+        """The shape of each slot, all parameters in slot order, and how many each slot has."""
+        shapes: list[Shape] = []
+        params: list[Any] = []
+        counts: list[int] = []
+        try:
+            for slot in plan.slots:
+                raw = get_argument_values(slot.gfield, slot.node, variables)
+                if isinstance(slot, ConnectionSlot):
+                    definition = slot.gfield.extensions["strawberry-definition"]
+                    arguments = convert_arguments(raw, definition.arguments, self.scalars, self.config)
+                    shape, values = bind_connection(slot, arguments)
+                else:
+                    shape, values = bind_node(slot, raw)
+                shapes.append(shape)
+                params.extend(values)
+                counts.append(len(values))
+        except ClientError as exc:
+            raise NotCompilable(f"the resolvers answer this request's arguments: {exc.message}") from exc
+        return tuple(shapes), params, counts
+
+
+def bind_connection(slot: ConnectionSlot, arguments: Mapping[str, Any]) -> tuple[Shape, list[Any]]:
+    spec, listing = slot.spec, slot.spec.listing
+    page = page_args(
+        arguments.get("first"), arguments.get("after"), arguments.get("last"), arguments.get("before")
+    )
+    order = arguments.get("order_by")
+    sort_field, descending = order_of(order) if order is not None else spec.default_sort
+    column = listing.sort[sort_field]
+    params: list[Any] = [page.size]
+    terms = _match_terms(listing.where, listing.table, arguments.get("filter"), params)
+    by = []
+    for name, type_name in spec.by.items():
+        value = arguments.get(name)
+        if value is None:
+            continue
+        pk = decode_id(value, type_name)
+        by.append((name, pk is not None))
+        if pk is not None:
+            params.append(pk)
+    for cursor in (page.after, page.before):
+        if cursor:
+            params.extend(decode_cursor(cursor, listing.table.c[column]))
+    shape = (page.backwards, column, descending, bool(page.after), bool(page.before), terms, tuple(by))
+    return shape, params
+
+
+def _match_terms(match: FieldMatch | None, table: Any, f: Any, params: list[Any]) -> tuple[Any, ...]:
+    """`FieldMatch.conditions`, as shape terms and their parameters."""
+    terms: list[tuple[Any, ...]] = []
+    if "deactivated_at" in table.c and not getattr(f, "include_deactivated", False):
+        terms.append(("active",))
+    if match is None or f is None:
+        return tuple(terms)
+    text = getattr(f, "search", None)
+    if match.search and text:
+        terms.append(("search", match.search))
+        params.append(like_pattern(text))
+    for name, column in match.columns.items():
+        value = getattr(f, name, None)
+        if value is None or value == [] or value == "":
+            continue
+        if isinstance(value, list):
+            terms.append(("in", column))
+            params.append([stored(v) for v in value])
+        elif isinstance(value, bool):
+            terms.append(("is", column, value))
+        else:
+            terms.append(("eq", column))
+            params.append(stored(value))
+    return tuple(terms)
+
+
+def bind_node(slot: NodeSlot, arguments: Mapping[str, Any]) -> tuple[Shape, list[Any]]:
+    ids = arguments["ids"] if slot.many else [arguments["id"]]
+    if len(ids) > MAX_NODES:
+        raise NotCompilable(f"more than {MAX_NODES} IDs: the resolvers refuse it")
+    types, keys = [], []
+    for global_id in ids:
+        type_name, pk = from_global_id(global_id)
+        if type_name in slot.denied:
+            raise NotCompilable(f"an ID of type {type_name}, which the caller may not read")
+        known = type_name in slot.branches
+        types.append(type_name if known else "")
+        keys.append(pk if known else None)
+    return (), [types, keys] if slot.many else [types[0], keys[0]]

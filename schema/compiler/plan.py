@@ -1,0 +1,237 @@
+"""From a validated query operation to a plan: the tree of JSON objects its answer is
+made of, each read from one row of a table, with a slot for every field whose SQL depends
+on its arguments (connections, `node`, `nodes`).
+
+Permissions are decided here, from the caller's permission set: a field the caller may
+not read, a field only a resolver can answer (PHI, computed fields, guarded lists), a root
+field that is not a connection or `node`/`nodes`: any of these and the operation is not
+compilable, and the resolvers answer the whole of it (with the same errors as ever).
+A plan is cached per document, operation, permission set and `@skip`/`@include` values.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    get_named_type,
+)
+
+from schema.compiler import sql
+from schema.compiler.fields import Collector, SchemaIndex
+from schema.compiler.sql import NotCompilable
+from schema.filtering import FieldMatch
+from schema.node import NODE_SOURCES
+
+
+@dataclass
+class Obj:
+    """A JSON object built from the row its alias names."""
+
+    alias: str
+    parts: list[tuple[str, Part]]
+
+
+@dataclass
+class ToOnePart:
+    parent_alias: str
+    column: str
+    table: sa.Table
+    obj: Obj
+
+
+@dataclass
+class SlotPart:
+    index: int
+
+
+Part = str | ToOnePart | SlotPart
+
+
+@dataclass
+class ConnectionSlot:
+    """A connection field: its SQL depends on the page, order and filter it is asked for."""
+
+    spec: Any  # ConnectionSpec
+    gfield: GraphQLField
+    node: FieldNode
+    alias: str  # the listed rows
+    count_alias: str
+    parent_alias: str | None
+    items: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+
+
+@dataclass
+class NodeSlot:
+    """`node(id:)` or `nodes(ids:)`: a branch per node type the caller may read."""
+
+    many: bool
+    gfield: GraphQLField
+    node: FieldNode
+    alias: str
+    branches: dict[str, tuple[sa.Table, Obj]]
+    denied: frozenset[str]
+
+
+Slot = ConnectionSlot | NodeSlot
+
+
+@dataclass
+class Plan:
+    root: list[tuple[str, Part]]
+    slots: list[Slot]
+    variants: dict[tuple[Any, ...], str] = field(default_factory=dict)
+
+
+class PlanCompiler:
+    def __init__(
+        self,
+        index: SchemaIndex,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+        permissions: frozenset[str],
+    ) -> None:
+        self.index = index
+        self.schema: GraphQLSchema = index.schema
+        self.collector = Collector(index.schema, fragments, variables)
+        self.permissions = permissions
+        self.slots: list[Slot] = []
+        self._numbers = itertools.count()
+
+    def _alias(self, prefix: str) -> str:
+        return f"{prefix}{next(self._numbers)}"
+
+    def _allowed(self, permission: str | None, where: str) -> None:
+        if permission is not None and permission not in self.permissions:
+            raise NotCompilable(f"{where} needs {permission}, which the caller lacks (an error to answer)")
+
+    def operation(self, operation: OperationDefinitionNode) -> Plan:
+        query = self.schema.query_type
+        assert query is not None
+        parts: list[tuple[str, Part]] = []
+        for key, nodes in self.collector.collect([operation.selection_set], query).items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                parts.append((key, sql.literal(query.name)))
+            elif name in ("node", "nodes"):
+                parts.append((key, self._node_slot(query.fields[name], nodes, many=name == "nodes")))
+            else:
+                gfield = query.fields.get(name)
+                relation = _relation_of(gfield)
+                if relation is None or getattr(relation, "parent", "") is not None:
+                    raise NotCompilable(f"Query.{name} has a resolver of its own")
+                parts.append((key, self._connection(relation, gfield, nodes, None, f"Query.{name}")))  # type: ignore[arg-type]
+        return Plan(parts, self.slots)
+
+    def _object(self, gtype: GraphQLObjectType, nodes: list[FieldNode], alias: str) -> Obj:
+        fields = self.index.fields_of(gtype.name)
+        parts: list[tuple[str, Part]] = []
+        for key, sub in self.collector.subfields(nodes, gtype).items():
+            name = sub[0].name.value
+            where = f"{gtype.name}.{name}"
+            if name == "__typename":
+                parts.append((key, sql.literal(gtype.name)))
+                continue
+            entry = fields[name]
+            if entry.kind == "value":
+                assert entry.value is not None
+                parts.append((key, entry.value(alias)))
+            elif entry.kind == "to_one":
+                relation = entry.relation
+                assert relation is not None and relation.target is not None
+                self._allowed(relation.requires, where)
+                target = self.schema.type_map[relation.target.type_name]
+                assert isinstance(target, GraphQLObjectType)
+                inner = self._alias("t")
+                obj = self._object(target, sub, inner)
+                parts.append((key, ToOnePart(alias, relation.column, relation.target.table, obj)))
+            elif entry.kind == "connection":
+                parts.append((key, self._connection(entry.connection, gtype.fields[name], sub, alias, where)))
+            else:
+                raise NotCompilable(entry.reason)
+        return Obj(alias, parts)
+
+    def _connection(
+        self, spec: Any, gfield: GraphQLField, nodes: list[FieldNode], parent: str | None, where: str
+    ) -> SlotPart:
+        if spec.guard is not None:
+            raise NotCompilable(f"{where} is guarded by a check of its own")
+        self._allowed(spec.requires, where)
+        listing = spec.listing
+        if listing.where is not None and not isinstance(listing.where, FieldMatch):
+            raise NotCompilable(f"{where} filters with a function of its own")
+        if listing.matches is not None:
+            raise NotCompilable(f"{where} logs what its filter matches")
+        slot = ConnectionSlot(spec, gfield, nodes[0], self._alias("t"), self._alias("c"), parent)
+        index = len(self.slots)
+        self.slots.append(slot)
+        connection_type = get_named_type(gfield.type)
+        assert isinstance(connection_type, GraphQLObjectType)
+        target = self.schema.type_map[spec.target.type_name]
+        assert isinstance(target, GraphQLObjectType)
+        for key, sub in self.collector.subfields(nodes, connection_type).items():
+            name = sub[0].name.value
+            if name == "__typename":
+                slot.items.append((key, ("const", sql.literal(connection_type.name))))
+            elif name == "totalCount":
+                slot.items.append((key, ("total",)))
+            elif name == "nodes":
+                slot.items.append((key, ("nodes", self._object(target, sub, slot.alias))))
+            elif name in ("edges", "pageInfo"):
+                inner = get_named_type(connection_type.fields[name].type)
+                assert isinstance(inner, GraphQLObjectType)
+                slot.items.append((key, (name, self._members(inner, sub, target, slot.alias))))
+            else:
+                raise NotCompilable(f"{connection_type.name}.{name} is not a connection field")
+        return SlotPart(index)
+
+    def _members(
+        self, gtype: GraphQLObjectType, nodes: list[FieldNode], target: GraphQLObjectType, alias: str
+    ) -> list[tuple[str, tuple[Any, ...]]]:
+        """The fields of an edge (cursor, node) or of the page info."""
+        members: list[tuple[str, tuple[Any, ...]]] = []
+        for key, sub in self.collector.subfields(nodes, gtype).items():
+            name = sub[0].name.value
+            if name == "__typename":
+                members.append((key, ("const", sql.literal(gtype.name))))
+            elif name == "node":
+                members.append((key, ("node", self._object(target, sub, alias))))
+            else:
+                members.append((key, (name,)))  # cursor, hasNextPage, startCursor, ...
+        return members
+
+    def _node_slot(self, gfield: GraphQLField, nodes: list[FieldNode], many: bool) -> SlotPart:
+        index = len(self.slots)
+        branches: dict[str, tuple[sa.Table, Obj]] = {}
+        denied = set()
+        slot = NodeSlot(many, gfield, nodes[0], self._alias("n"), branches, frozenset())
+        self.slots.append(slot)
+        for type_name, source in NODE_SOURCES.items():
+            if source.permission not in self.permissions:
+                denied.add(type_name)  # an ID of this type answers an error: the resolvers'
+                continue
+            gtype = self.schema.type_map.get(type_name)
+            if not isinstance(gtype, GraphQLObjectType):
+                continue
+            alias = self._alias("t")
+            branches[type_name] = (source.table, self._object(gtype, nodes, alias))
+        slot.denied = frozenset(denied)
+        return SlotPart(index)
+
+
+def _relation_of(gfield: GraphQLField | None) -> Any:
+    if gfield is None:
+        return None
+    definition = gfield.extensions.get("strawberry-definition")
+    resolver = getattr(definition, "base_resolver", None)
+    return getattr(getattr(resolver, "wrapped_func", None), "__relation__", None)
