@@ -30,6 +30,7 @@ from app.logging import get_logger
 from app.memory import tune_for_serving
 from app.metrics import count_statements, observe_pool, registry
 from app.migrate import current_revision
+from app.persisted import PersistedQueries
 from app.settings import Settings
 from app.throttle import SigninThrottle
 from app.websockets import SocketRegistry
@@ -44,6 +45,7 @@ class AppState:
     sockets: SocketRegistry
     principal_loader: PrincipalLoader
     events: EventHub
+    persisted: PersistedQueries
 
 
 def build_app(
@@ -54,7 +56,10 @@ def build_app(
     sockets = SocketRegistry(settings.max_sockets_per_user)
     events = EventHub(engine, settings.event_queue_size)
     cipher = cipher_for(settings.phi_key_bytes)
-    state = AppState(settings, engine, cipher, guards, sockets, principal_loader, events)
+    persisted = PersistedQueries(
+        settings
+    )  # reads the registered documents now: a bad directory fails at start
+    state = AppState(settings, engine, cipher, guards, sockets, principal_loader, events, persisted)
     observe_pool(engine)
     count_statements(engine)
     graphql = GraphQLEndpoint(schema, state)

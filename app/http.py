@@ -4,6 +4,8 @@
   media type), `application/json` otherwise, 406 when it accepts neither;
 - with the new media type, a request that fails to parse or validate has no
   `data` entry and a 4xx status; with `application/json` it stays 200;
+- persisted queries (APQ, and the allow-list mode) are resolved per operation before
+  it is parsed (see `app.persisted`); a GET's caching headers follow `cache_control`;
 - websockets authenticate with `Authorization` (or `token`) in the
   connection_init payload; a bad token closes the socket with 4403; each operation
   on a socket runs in a context of its own (see `app.websockets`).
@@ -11,6 +13,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -21,7 +24,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.http.types import QueryParams
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
@@ -30,6 +34,7 @@ from strawberry.types.unset import UNSET
 from app.auth.tokens import InvalidToken, decode_access_token
 from app.context import RequestContext, build_context
 from app.errors import AuthenticationError
+from app.persisted import PersistedQueryError, bad_extensions
 from app.websockets import LegacyWSHandler, TransportWSHandler
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -76,6 +81,23 @@ def _is_request_error(result: ExecutionResult) -> bool:
     )
 
 
+def cache_control(request: Request, status: int) -> str:
+    """A GET's Cache-Control. An answer to a caller who signs the request may hold PHI and
+    is theirs alone: no cache keeps it, not even the browser's. An anonymous answer depends
+    on nothing but the URL and Accept (no cookies count), so shared caches may keep a
+    success for a minute: what APQ's short GETs are for. Refusals are never kept (a
+    PersistedQueryNotFound turns into a hit once the client has sent the text)."""
+    if request.headers.get("authorization") is not None or status != 200:
+        return "private, no-store"
+    return "public, max-age=60"
+
+
+def _persisted_refusal(exc: PersistedQueryError, media: str) -> Response:
+    headers = {"Cache-Control": "private, no-store"}
+    body = orjson.dumps({"errors": [exc.error]})
+    return Response(body, status_code=exc.status, media_type=f"{media}; charset=utf-8", headers=headers)
+
+
 def _not_acceptable() -> Response:
     message = f"Not acceptable: use Accept: {GRAPHQL_RESPONSE} or {JSON}"
     return Response(orjson.dumps({"errors": [{"message": message}]}), status_code=406, media_type=JSON)
@@ -93,21 +115,59 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             **kwargs,
         )
         self.state = app_state
+        self.persisted = app_state.persisted
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         if self.is_websocket_request(request):
             return await super().run(request, context, root_value)
         # Refuse an unacceptable Accept before anything executes (GraphiQL's HTML page aside).
         ide = self.should_render_graphql_ide(self.request_adapter_class(request))
-        if negotiate(request.headers.get("accept")) is None and not ide:
+        media = negotiate(request.headers.get("accept"))
+        if media is None and not ide:
             return _not_acceptable()
         try:
-            return await super().run(request, context, root_value)
+            response = await super().run(request, context, root_value)
+        except PersistedQueryError as exc:
+            return _persisted_refusal(exc, media or JSON)
         except HTTPException as exc:
             # The spec answers a mutation sent by GET with 405 Method Not Allowed.
             if request.method == "GET" and isinstance(exc.__cause__, InvalidOperationTypeError):
-                return PlainTextResponse(exc.reason, status_code=405, headers={"Allow": "POST"})
-            raise
+                response = PlainTextResponse(exc.reason, status_code=405, headers={"Allow": "POST"})
+            else:
+                raise
+        if request.method == "GET" and not ide:
+            response.headers["Cache-Control"] = cache_control(request, response.status_code)
+            response.headers["Vary"] = "Accept, Authorization"
+        return response
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET that names a persisted query by hash alone has no `query` either.
+        return super().should_render_graphql_ide(request) and not request.query_params.get("extensions")
+
+    async def execute_single(
+        self,
+        request: Any,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Any,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Runs the text a persisted query names (raising PersistedQueryError for what the
+        protocol refuses, before anything is parsed), and remembers a text sent with its
+        hash once it has parsed and validated."""
+        resolved = self.persisted.resolve(request_data.query, request_data.extensions)
+        result = await super().execute_single(
+            request=request,
+            request_adapter=request_adapter,
+            sub_response=sub_response,
+            context=context,
+            root_value=root_value,
+            request_data=dataclasses.replace(request_data, query=resolved.query),
+        )
+        if not _is_request_error(result):
+            self.persisted.remember(resolved)
+        return result
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         state = self.state
@@ -177,7 +237,25 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             raise HTTPException(400, "Expected a JSON object")
         if isinstance(value, dict) and not isinstance(value.get("operationName"), str | None):
             raise HTTPException(400, "The GraphQL operation's `operationName` must be a string or null")
+        if isinstance(value, dict) and not isinstance(value.get("extensions"), dict | None):
+            raise bad_extensions("`extensions` must be a JSON object")
         return value
+
+    def parse_query_params(self, params: QueryParams) -> dict[str, Any]:
+        """A GET's parameters; `extensions` (APQ's hash) must be a JSON object, and says
+        so with a stable code rather than as a body that failed to parse."""
+        params = dict(params)
+        raw = params.pop("extensions", None)
+        parsed = super().parse_query_params(params)
+        if raw:
+            try:
+                extensions = self.decode_json(raw)
+            except ValueError as exc:  # orjson's JSONDecodeError is a ValueError
+                raise bad_extensions("`extensions` must be a JSON object") from exc
+            if not isinstance(extensions, dict):
+                raise bad_extensions("`extensions` must be a JSON object")
+            parsed["extensions"] = extensions
+        return parsed
 
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]
         try:

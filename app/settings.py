@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, NonNegativeInt, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The example operations front-end teams copy: registered as persisted documents by default.
+OPERATIONS_DIR = Path(__file__).resolve().parent.parent / "graphql" / "operations"
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"
 # 32 bytes, base64: the AES-256-GCM key for PHI and the blind-index key derive from it.
 DEV_PHI_KEY = base64.b64encode(b"dev-only-phi-key-change-me-32byt").decode()
@@ -71,6 +73,9 @@ class Settings(BaseSettings):
     document_cache_bytes: NonNegativeInt = 256 * 1024
     max_input_depth: PositiveInt = 32
     max_input_values: PositiveInt = 10000
+    apq_cache_bytes: NonNegativeInt = 1024 * 1024
+    persisted_only: bool = False
+    persisted_documents: Path = OPERATIONS_DIR
     max_sockets_per_user: PositiveInt = 10
     max_subscriptions_per_socket: PositiveInt = 20
     event_queue_size: PositiveInt = 256
