@@ -1,10 +1,11 @@
-"""The `medgraph` command: serve, migrate, seed, export-schema."""
+"""The `medgraph` command: serve, migrate, seed, tenant, export-schema, persisted."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -135,6 +136,16 @@ def cmd_export_schema(args: argparse.Namespace) -> None:
     print(f"wrote {output}", file=sys.stderr)
 
 
+def cmd_persisted(args: argparse.Namespace) -> None:
+    """The registered documents' hashes, for a front-end build to check its own against."""
+    from app.persisted import Registered
+
+    directory = Path(args.directory) if args.directory else get_settings().persisted_documents
+    if not directory.is_dir():
+        sys.exit(f"no directory {directory}")
+    print(json.dumps(Registered.read(directory).manifest(), indent=2))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="medgraph", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -161,6 +172,10 @@ def main(argv: list[str] | None = None) -> None:
     export = sub.add_parser("export-schema", help="write the SDL to graphql/schema.graphql")
     export.add_argument("--output", default=str(SCHEMA_FILE), help="where to write the SDL")
     export.set_defaults(func=cmd_export_schema)
+    persisted = sub.add_parser("persisted", help="the registered persisted documents")
+    persisted.add_argument("action", choices=["list"], help="list: print {sha256: file name} as JSON")
+    persisted.add_argument("--directory", help="default MEDGRAPH_PERSISTED_DOCUMENTS (graphql/operations)")
+    persisted.set_defaults(func=cmd_persisted)
     args = parser.parse_args(argv)
     args.func(args)
 

@@ -28,7 +28,9 @@ def test_production_hides_field_suggestions():
     assert Settings(env="development").field_suggestions is True
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["seed"], ["tenant"], ["export-schema"]])
+@pytest.mark.parametrize(
+    "command", [[], ["serve"], ["migrate"], ["seed"], ["tenant"], ["export-schema"], ["persisted"]]
+)
 def test_every_command_has_help(command):
     result = subprocess.run(
         [sys.executable, "-m", "medgraph.cli", *command, "--help"],
