@@ -13,6 +13,12 @@ one more is closed with 4429) and operations in flight per socket
 (`MEDGRAPH_MAX_SUBSCRIPTIONS_PER_SOCKET`; one more is refused with an `error`
 message whose code is TOO_MANY_SUBSCRIPTIONS).
 
+Persisted queries apply to an operation on a socket as to a request (`app.persisted`):
+its payload may name a known document by `extensions.persistedQuery` alone, and with
+`MEDGRAPH_PERSISTED_ONLY` only registered documents run (PERSISTED_QUERY_NOT_ALLOWED
+in the protocol's `error` message otherwise). A socket never registers a text: APQ's
+handshake is HTTP's.
+
 The legacy protocol's `start` runs queries and mutations as well as subscriptions, as
 subscriptions-transport-ws did; Strawberry's handler would accept only subscriptions.
 """
@@ -29,6 +35,7 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 from strawberry.subscriptions.protocols.graphql_ws.types import ErrorMessage
 
 from app.context import RequestContext
+from app.persisted import PersistedQueryError
 
 TOO_MANY_SOCKETS = 4429
 
@@ -60,6 +67,7 @@ class _ContextPerOperation:
     # socket) and, once the connection is acknowledged, once per operation they start.
     connection_acknowledged: bool
     _socket_context: RequestContext
+    view: Any  # the GraphQLEndpoint, which holds the persisted queries
 
     @property
     def context(self) -> RequestContext:
@@ -81,6 +89,29 @@ class _ContextPerOperation:
                 registry, user_id = held
                 registry.release(user_id)
                 self._socket_context.socket_slot = None  # type: ignore[attr-defined]
+
+    def _persisted_refusal(self, message: Any, start: str) -> Any:
+        """For an operation the persisted queries refuse, the error to send; else None,
+        with a hash alone replaced by the text it names. Before the connection is
+        acknowledged, the protocol's own answer (a close) comes first."""
+        if not (
+            self.connection_acknowledged
+            and isinstance(message, dict)
+            and message.get("type") == start
+            and isinstance(message.get("id"), str)
+            and isinstance(message.get("payload"), dict)
+            and isinstance(message["payload"].get("query"), str | None)
+        ):
+            return None
+        persisted = getattr(self.view, "persisted", None)
+        payload = message["payload"]
+        if persisted is None or (payload.get("query") is None and payload.get("extensions") is None):
+            return None
+        try:
+            payload["query"] = persisted.resolve(payload.get("query"), payload.get("extensions")).query
+        except PersistedQueryError as exc:
+            return exc.error
+        return None
 
     def _subscriptions_full(self, in_flight: int) -> str | None:
         limit = self._socket_context.settings.max_subscriptions_per_socket
@@ -119,6 +150,12 @@ class TransportWSHandler(_ContextPerOperation, BaseGraphQLTransportWSHandler[Req
     """graphql-transport-ws, one context per operation; a malformed subscribe closes 4400."""
 
     async def handle_message(self, message: Any) -> None:
+        refusal = self._persisted_refusal(message, "subscribe")
+        if refusal is not None:
+            await self.send_message(
+                transport_ws.ErrorMessage(id=message["id"], type="error", payload=[refusal])
+            )
+            return
         if _malformed(message, ("subscribe", "complete"), "subscribe"):
             await self.handle_invalid_message("Invalid message")
             return
@@ -144,6 +181,10 @@ class LegacyWSHandler(_ContextPerOperation, BaseGraphQLWSHandler[RequestContext,
         self.schema = _AnyOperation(self.schema)  # type: ignore[assignment]
 
     async def handle_message(self, message: Any) -> None:
+        refusal = self._persisted_refusal(message, "start")
+        if refusal is not None:
+            await self.send_message(ErrorMessage(type="error", id=message["id"], payload=refusal))
+            return
         if _malformed(message, ("start", "stop"), "start"):
             # The legacy protocol has no close code for this: answer with an error, go on.
             op_id = message.get("id") if isinstance(message, dict) else None

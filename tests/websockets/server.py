@@ -14,13 +14,14 @@ import time
 
 import uvicorn
 
-from app.settings import get_settings
+from app.settings import Settings, get_settings
 from tests.websockets.client import TIMEOUT
 
 
 class ServerThread:
-    def __init__(self, owner_url: str) -> None:
+    def __init__(self, owner_url: str, settings: Settings | None = None) -> None:
         self.owner_url = owner_url
+        self.settings = settings or get_settings()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -36,7 +37,7 @@ class ServerThread:
             from app.db import api_url_for
             from medgraph.asgi import create_app
 
-            settings = get_settings()
+            settings = self.settings
             app = create_app(settings, api_url_for(self.owner_url, settings))
             config = server_config(app, settings, "127.0.0.1", self.port)
             self.server = uvicorn.Server(config)
