@@ -143,7 +143,8 @@ class CompiledReads:
     async def answer(self, context: Any) -> tuple[ExecutionResult | None, str]:
         """The compiled answer to this request, or None and why the resolvers answer it."""
         ctx: RequestContext = context.context
-        if ctx.claims is None or ctx.auth_error or not getattr(ctx, "compile_reads", True):
+        principal = await signed_in(ctx)
+        if principal is None:
             return None, "not signed in"
         query, document = context.query, context.graphql_document
         operation = self._operation(query, document, context.operation_name)
@@ -154,10 +155,6 @@ class CompiledReads:
         )
         if not isinstance(variables, VariableValues):
             return None, "variables the resolvers refuse"
-        try:
-            principal = await ctx.principal()
-        except ClientError:
-            return None, "the caller is refused"
         plan = self.plan(
             context.schema, query, operation, context.operation_name, variables, principal.permissions
         )
@@ -207,6 +204,19 @@ class CompiledReads:
         return ExecutionResult(data=None, errors=[error])
 
 
+async def signed_in(ctx: RequestContext) -> Any:
+    """The caller's principal, loaded before any field runs (None for no caller, or one
+    refused). Whichever path answers, fields then find it loaded: graphql-core stops a
+    query at the first error that nulls its data, and which sibling fields report their
+    errors first would otherwise depend on which path loaded it and when."""
+    if ctx.claims is None or ctx.auth_error:
+        return None
+    try:
+        return await ctx.principal()
+    except ClientError:
+        return None
+
+
 def parse_json(text: str) -> Any:
     """The statement's JSON as Python values. orjson reads an integer past 64 bits as a
     float; the resolvers read JSON columns with the standard library, which keeps it whole."""
@@ -241,15 +251,15 @@ class CompiledReadsExtension(SchemaExtension):
 
     async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
         context = self.execution_context
-        if (
-            self.shared.settings.compiled_reads
-            and context.operation_type is OperationType.QUERY
-            and isinstance(context.context, RequestContext)
-        ):
-            result, self.reason = await self.shared.answer(context)
-            if result is not None:
-                context.result = result
-                self.path = "compiled"
+        if context.operation_type is OperationType.QUERY and isinstance(context.context, RequestContext):
+            if self.shared.settings.compiled_reads:
+                result, self.reason = await self.shared.answer(context)
+                if result is not None:
+                    context.result = result
+                    self.path = "compiled"
+            else:
+                await signed_in(context.context)
+                self.reason = "compiled reads are off"
         yield
         OPERATIONS.labels(context.operation_name or "anonymous", self.path).inc()
 
