@@ -197,9 +197,11 @@ async def run(args: argparse.Namespace, db: peer_db.Database, systems: list[ps.S
             workers = args.medgraph_workers
             label = f"medgraph (workers: {'default' if workers is None else workers})"
             systems.append(ps.start_medgraph(label, DATA_DIR, workers))
-            systems.append(ps.start_medgraph("medgraph (1 process)", DATA_DIR, 1))
+            if workers != 1:
+                systems.append(ps.start_medgraph("medgraph (1 process)", DATA_DIR, 1))
         else:
-            print("this medgraph CLI has no --workers: medgraph runs as one process", file=sys.stderr)
+            ignored = "" if args.medgraph_workers is None else " (--medgraph-workers ignored)"
+            print(f"this medgraph CLI has no --workers: it runs as one process{ignored}", file=sys.stderr)
             systems.append(ps.start_medgraph("medgraph", DATA_DIR, None))
             systems[-1].one_process = True
     if "postgraphile" in wanted:
