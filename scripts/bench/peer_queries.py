@@ -10,8 +10,9 @@ the floor one SQL statement that builds, in PostgreSQL, the JSON medgraph answer
   columns, and the demo data fits in one page, so the rows are the same, in another order.
 - floor: medgraph's order (name then id; assignments newest first, their `orderBy`
   default), its filters (no deactivated organizations or facilities), its global IDs (base64url of
-  "Type:uuid", unpadded) and enum spelling (upper case), so its JSON can be compared
-  with medgraph's byte for byte (peers.py does, once, before the timed runs).
+  "Type:uuid", unpadded) and enum spelling (upper case), so its `data` equals
+  medgraph's, parsed (peers.py checks, once, before the timed runs; PostgreSQL's json output
+  spaces differ, and medgraph may add `extensions`).
 """
 
 from __future__ import annotations
