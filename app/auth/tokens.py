@@ -62,7 +62,28 @@ def issue_access_token(
     return jwt.encode(payload, settings.jwt_secret, algorithm=ALGORITHM), expires_at
 
 
+_VERIFIED: dict[tuple[str, str, str], AccessClaims] = {}
+_VERIFIED_MAX = 4096
+
+
 def decode_access_token(settings: Settings, token: str) -> AccessClaims:
+    """The claims of a valid access token. A token whose signature was checked once is
+    remembered (a client sends the same one for its lifetime): later requests only check
+    that it has not expired."""
+    key = (settings.jwt_secret, settings.jwt_issuer, token)
+    claims = _VERIFIED.get(key)
+    if claims is not None:
+        if claims.expires_at <= time.time():
+            raise InvalidToken("Access token has expired")
+        return claims
+    claims = _decode(settings, token)
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()  # a burst of new tokens: start over rather than track ages
+    _VERIFIED[key] = claims
+    return claims
+
+
+def _decode(settings: Settings, token: str) -> AccessClaims:
     try:
         payload = jwt.decode(
             token,

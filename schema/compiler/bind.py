@@ -39,6 +39,8 @@ class Binder:
 
     def bind(self, plan: Plan, variables: VariableValues) -> tuple[tuple[Shape, ...], list[Any], list[int]]:
         """The shape of each slot, all parameters in slot order, and how many each slot has."""
+        if plan.bound is not None:
+            return plan.bound  # type: ignore[no-any-return]
         shapes: list[Shape] = []
         params: list[Any] = []
         counts: list[int] = []
@@ -56,7 +58,10 @@ class Binder:
                 counts.append(len(values))
         except ClientError as exc:
             raise NotCompilable(f"the resolvers answer this request's arguments: {exc.message}") from exc
-        return tuple(shapes), params, counts
+        bound = tuple(shapes), params, counts
+        if plan.static:
+            plan.bound = bound
+        return bound
 
 
 def bind_connection(slot: ConnectionSlot, arguments: Mapping[str, Any]) -> tuple[Shape, list[Any]]:

@@ -24,6 +24,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     OperationDefinitionNode,
+    VariableNode,
     get_named_type,
 )
 
@@ -91,6 +92,8 @@ class Plan:
     root: list[tuple[str, Part]]
     slots: list[Slot]
     variants: dict[tuple[Any, ...], str] = field(default_factory=dict)
+    static: bool = False  # no slot's arguments read a variable: bound once, for every request
+    bound: Any = None  # (shapes, parameters, counts) of a static plan, once bound
 
 
 class PlanCompiler:
@@ -131,7 +134,8 @@ class PlanCompiler:
                 if relation is None or getattr(relation, "parent", "") is not None:
                     raise NotCompilable(f"Query.{name} has a resolver of its own")
                 parts.append((key, self._connection(relation, gfield, nodes, None, f"Query.{name}")))  # type: ignore[arg-type]
-        return Plan(parts, self.slots)
+        static = not any(_reads_variables(slot.node) for slot in self.slots)
+        return Plan(parts, self.slots, static=static)
 
     def _object(self, gtype: GraphQLObjectType, nodes: list[FieldNode], alias: str) -> Obj:
         fields = self.index.fields_of(gtype.name)
@@ -227,6 +231,17 @@ class PlanCompiler:
             branches[type_name] = (source.table, self._object(gtype, nodes, alias))
         slot.denied = frozenset(denied)
         return SlotPart(index)
+
+
+def _reads_variables(node: FieldNode) -> bool:
+    stack: list[Any] = [argument.value for argument in node.arguments or ()]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, VariableNode):
+            return True
+        stack.extend(getattr(value, "values", None) or ())  # lists
+        stack.extend(f.value for f in getattr(value, "fields", None) or ())  # input objects
+    return False
 
 
 def _relation_of(gfield: GraphQLField | None) -> Any:
