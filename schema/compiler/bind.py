@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphql.execution.values import VariableValues, get_argument_values
+from sqlalchemy.dialects.postgresql import asyncpg
+from sqlalchemy.sql.util import ClauseAdapter
 from strawberry.types.arguments import convert_arguments
 
 from app.errors import ClientError
@@ -28,6 +30,7 @@ from schema.pagination import decode_cursor, page_args
 from schema.relay import decode_id, from_global_id
 
 Shape = tuple[Any, ...]
+_DIALECT = asyncpg.dialect()  # type: ignore[no-untyped-call]
 
 
 class Binder:
@@ -37,7 +40,9 @@ class Binder:
         self.scalars = strawberry_schema.schema_converter.scalar_registry
         self.config = strawberry_schema.config
 
-    def bind(self, plan: Plan, variables: VariableValues) -> tuple[tuple[Shape, ...], list[Any], list[int]]:
+    def bind(
+        self, plan: Plan, variables: VariableValues, ctx: Any
+    ) -> tuple[tuple[Shape, ...], list[Any], list[int]]:
         """The shape of each slot, all parameters in slot order, and how many each slot has."""
         if plan.bound is not None:
             return plan.bound  # type: ignore[no-any-return]
@@ -50,7 +55,7 @@ class Binder:
                 if isinstance(slot, ConnectionSlot):
                     definition = slot.gfield.extensions["strawberry-definition"]
                     arguments = convert_arguments(raw, definition.arguments, self.scalars, self.config)
-                    shape, values = bind_connection(slot, arguments)
+                    shape, values = bind_connection(slot, arguments, ctx)
                 else:
                     shape, values = bind_node(slot, raw)
                 shapes.append(shape)
@@ -64,7 +69,7 @@ class Binder:
         return bound
 
 
-def bind_connection(slot: ConnectionSlot, arguments: Mapping[str, Any]) -> tuple[Shape, list[Any]]:
+def bind_connection(slot: ConnectionSlot, arguments: Mapping[str, Any], ctx: Any) -> tuple[Shape, list[Any]]:
     spec, listing = slot.spec, slot.spec.listing
     page = page_args(
         arguments.get("first"), arguments.get("after"), arguments.get("last"), arguments.get("before")
@@ -73,7 +78,13 @@ def bind_connection(slot: ConnectionSlot, arguments: Mapping[str, Any]) -> tuple
     sort_field, descending = order_of(order) if order is not None else spec.default_sort
     column = listing.sort[sort_field]
     params: list[Any] = [page.size]
-    terms = _match_terms(listing.where, listing.table, arguments.get("filter"), params)
+    chosen = arguments.get("filter")
+    if listing.matches is not None and listing.matches(ctx, chosen) is not None:
+        raise NotCompilable("this filter finds rows by PHI: each match is logged by the resolvers")
+    if listing.where is None or isinstance(listing.where, FieldMatch):
+        terms = _match_terms(listing.where, listing.table, chosen, params)
+    else:
+        terms = _own_terms(listing.where(ctx, chosen), listing.table, params)
     by = []
     for name, type_name in spec.by.items():
         value = arguments.get(name)
@@ -113,6 +124,25 @@ def _match_terms(match: FieldMatch | None, table: Any, f: Any, params: list[Any]
         else:
             terms.append(("eq", column))
             params.append(stored(value))
+    return tuple(terms)
+
+
+ROW = "medgraph_row"  # the alias a list's own conditions are written against, replaced when rendered
+
+
+def _own_terms(conditions: list[Any], table: Any, params: list[Any]) -> tuple[Any, ...]:
+    """The SQLAlchemy conditions a list's own `where` function returns, as SQL text against
+    the alias ROW with their parameters (`$1`... of their own, renumbered when rendered)."""
+    adapter = ClauseAdapter(table.alias(ROW))
+    terms = []
+    for condition in conditions:
+        compiled = adapter.traverse(condition).compile(
+            dialect=_DIALECT, compile_kwargs={"render_postcompile": True}
+        )
+        values = compiled.construct_params()
+        names = compiled.positiontup or []
+        terms.append(("sql", str(compiled), len(names)))
+        params.extend(values[name] for name in names)
     return tuple(terms)
 
 

@@ -134,7 +134,7 @@ class PlanCompiler:
                 if relation is None or getattr(relation, "parent", "") is not None:
                     raise NotCompilable(f"Query.{name} has a resolver of its own")
                 parts.append((key, self._connection(relation, gfield, nodes, None, f"Query.{name}")))  # type: ignore[arg-type]
-        static = not any(_reads_variables(slot.node) for slot in self.slots)
+        static = not any(_reads_variables(slot.node) or _custom_where(slot) for slot in self.slots)
         return Plan(parts, self.slots, static=static)
 
     def _object(self, gtype: GraphQLObjectType, nodes: list[FieldNode], alias: str) -> Obj:
@@ -171,11 +171,6 @@ class PlanCompiler:
         if spec.guard is not None:
             raise NotCompilable(f"{where} is guarded by a check of its own")
         self._allowed(spec.requires, where)
-        listing = spec.listing
-        if listing.where is not None and not isinstance(listing.where, FieldMatch):
-            raise NotCompilable(f"{where} filters with a function of its own")
-        if listing.matches is not None:
-            raise NotCompilable(f"{where} logs what its filter matches")
         slot = ConnectionSlot(spec, gfield, nodes[0], self._alias("t"), self._alias("c"), parent)
         index = len(self.slots)
         self.slots.append(slot)
@@ -231,6 +226,14 @@ class PlanCompiler:
             branches[type_name] = (source.table, self._object(gtype, nodes, alias))
         slot.denied = frozenset(denied)
         return SlotPart(index)
+
+
+def _custom_where(slot: Slot) -> bool:
+    """A list filtered by a function of its own: its conditions are read per request."""
+    if not isinstance(slot, ConnectionSlot):
+        return False
+    where = slot.spec.listing.where
+    return where is not None and not isinstance(where, FieldMatch)
 
 
 def _reads_variables(node: FieldNode) -> bool:

@@ -10,10 +10,14 @@ slot by slot, in the order the binder gave them.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from schema.compiler import sql
+from schema.compiler.bind import ROW
 from schema.compiler.plan import ConnectionSlot, NodeSlot, Obj, Part, Plan, SlotPart, ToOnePart
+
+_PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
 class Renderer:
@@ -152,6 +156,10 @@ class Renderer:
 
 def _term(term: tuple[Any, ...], table: Any, param: Any) -> Any:
     kind = term[0]
+    if kind == "sql":  # a list's own condition, written against the alias ROW
+        numbers = [param() for _ in range(term[2])]
+        text = _PLACEHOLDER.sub(lambda m: numbers[int(m.group(1)) - 1], term[1])
+        return lambda a: text.replace(f"{ROW}.", f"{a}.")
     if kind == "active":
         return lambda a: f"{sql.column(a, 'deactivated_at')} IS NULL"
     if kind == "search":

@@ -162,7 +162,7 @@ class CompiledReads:
             return None, plan.reason
         assert self._binder is not None
         try:
-            shapes, params, counts = self._binder.bind(plan, variables)
+            shapes, params, counts = self._binder.bind(plan, variables, ctx)
         except NotCompilable as exc:
             return None, str(exc)
         text = _statement(plan, shapes, counts)

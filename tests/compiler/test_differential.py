@@ -143,6 +143,6 @@ async def test_a_generated_corpus_answers_alike(paths):
                 ran[await _both(paths, (slug, role), query.text, query.variables)] += 1
     total = sum(ran.values())
     assert total >= 2000
-    # The corpus exercises the compiler, not only the fallback: about a third of it is
-    # compiled (the rest reads PHI-filtered lists, computed fields, or what the role lacks).
-    assert ran["compiled"] >= total // 3, ran
+    # The corpus exercises the compiler, not only the fallback (the rest selects computed
+    # fields, root fields with resolvers of their own, or what the role may not read).
+    assert ran["compiled"] >= total * 0.4, ran
