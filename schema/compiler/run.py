@@ -167,7 +167,12 @@ class CompiledReads:
             return None, str(exc)
         text = _statement(plan, shapes, counts)
         started = time.perf_counter()
-        raw = await ctx.uow.fetch_value(text, params)
+        try:
+            raw = await ctx.uow.fetch_value(text, params)
+        except Exception as exc:  # a compiler bug: masked and logged like any unexpected error
+            return ExecutionResult(
+                data=None, errors=[GraphQLError(type(exc).__name__, original_error=exc)]
+            ), "compiled"
         COMPILED_SECONDS.observe(time.perf_counter() - started)
         data = parse_json(raw)
         if self.settings.compiled_reads_verify:
