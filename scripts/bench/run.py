@@ -51,6 +51,9 @@ SCENARIOS: dict[str, str] = {
             providerAssignments(first: 10) { nodes { isPrimaryLocation
               provider { id firstName lastName npi user { email } } } } } } } } }""",
     "tenancy.me": "{ me { user { email } roles permissions } }",
+    "tenancy.organizations": (
+        "{ organizations(first: 50) { totalCount nodes { id name type status createdAt } } }"
+    ),
 }
 
 LOGIN_MUTATION = """mutation Login($email: String!, $password: String!, $tenant: String!) {
