@@ -90,11 +90,20 @@ class UnitOfWork:
         A transaction serves one tenant: moving it to another is a bug, and fails loudly.
         """
         tenant = values.get("tenant_id")
-        if tenant is not None and self._tenant_id not in (None, tenant):
-            raise RuntimeError("A unit of work cannot move to another tenant")
-        self._tenant_id = tenant or self._tenant_id
+        if tenant is not None:
+            self.claim_tenant(tenant)
         for key, value in values.items():
             self._pending[f"app.{key}"] = value
+
+    def claim_tenant(self, tenant_id: str) -> None:
+        """Bind the transaction to one tenant, whose settings a statement of the caller's
+        own applies (the principal lookup sets them itself, in the same round trip).
+
+        A transaction serves one tenant: moving it to another is a bug, and fails loudly.
+        """
+        if self._tenant_id not in (None, tenant_id):
+            raise RuntimeError("A unit of work cannot move to another tenant")
+        self._tenant_id = tenant_id
 
     @asynccontextmanager
     async def use(self) -> AsyncIterator[AsyncConnection]:

@@ -276,39 +276,21 @@ def tenant_of_refresh_token(token: str) -> uuid.UUID:
         raise invalid("INVALID_TOKEN", str(exc)) from exc
 
 
-_PRINCIPAL_SQL = sa.text("""
-SELECT u.email, u.is_active,
-  (SELECT t.is_active FROM tenants t WHERE t.id = u.tenant_id) AS tenant_active,
-  coalesce((SELECT array_agg(DISTINCT r.key) FROM user_roles ur JOIN roles r ON r.id = ur.role_id
-            WHERE ur.user_id = u.id), '{}') AS roles,
-  coalesce((SELECT array_agg(DISTINCT rp.permission_key) FROM user_roles ur
-            JOIN role_permissions rp ON rp.role_id = ur.role_id
-            WHERE ur.user_id = u.id), '{}') AS permissions,
-  coalesce((SELECT array_agg(DISTINCT x.org) FROM (
-      SELECT ms.organization_id AS org FROM memberships ms
-        WHERE ms.user_id = u.id AND ms.organization_id IS NOT NULL
-      UNION SELECT f.organization_id FROM memberships ms JOIN facilities f ON f.id = ms.facility_id
-        WHERE ms.user_id = u.id) x), '{}') AS org_ids,
-  coalesce((SELECT array_agg(DISTINCT x.fac) FROM (
-      SELECT ms.facility_id AS fac FROM memberships ms
-        WHERE ms.user_id = u.id AND ms.facility_id IS NOT NULL
-      UNION SELECT f.id FROM memberships ms JOIN facilities f ON f.organization_id = ms.organization_id
-        WHERE ms.user_id = u.id) x), '{}') AS facility_ids,
-  EXISTS (SELECT 1 FROM refresh_tokens rt
-          WHERE rt.family_id = :session_id AND rt.revoked_at IS NULL) AS session_open
-FROM users u WHERE u.id = :user_id
-""")
+# Scopes the transaction to the tenant, reads the principal, then narrows the transaction
+# to what they may see: one round trip (migrations/versions/0006_principal_lookup.py).
+_PRINCIPAL_SQL = sa.text("SELECT * FROM app_principal(:tenant_id, :user_id, :session_id)")
 
 
 async def load_principal(ctx: RequestContext, claims: AccessClaims) -> Principal:
     """Check the token's user is still active, then narrow the transaction to what they may see.
 
-    Memberships are read while the transaction is scoped to the whole tenant; the
-    narrowing settings then take effect for every later statement.
+    `app_principal` reads memberships while the transaction is scoped to the whole
+    tenant, then, for a user who may act, sets the narrowing settings (`app.scope`,
+    `app.facility_ids`, `app.org_ids`) that take effect for every later statement.
     """
-    ctx.uow.set_context(tenant_id=str(claims.tenant_id), user_id=str(claims.user_id), scope="all")
+    ctx.uow.claim_tenant(str(claims.tenant_id))
     async with ctx.uow.use() as conn:
-        params = {"user_id": claims.user_id, "session_id": claims.session_id}
+        params = {"tenant_id": claims.tenant_id, "user_id": claims.user_id, "session_id": claims.session_id}
         row = (await conn.execute(_PRINCIPAL_SQL, params)).first()
     if row is None or not row.is_active:
         raise AuthenticationError("User is deactivated or no longer exists")
@@ -318,11 +300,6 @@ async def load_principal(ctx: RequestContext, claims: AccessClaims) -> Principal
         raise AuthenticationError("Tenant is deactivated")
     permissions = frozenset(row.permissions)
     scope_all = "tenancy.scope_all" in permissions
-    ctx.uow.set_context(
-        scope="all" if scope_all else "memberships",
-        facility_ids=",".join(str(f) for f in row.facility_ids),
-        org_ids=",".join(str(o) for o in row.org_ids),
-    )
     return Principal(
         user_id=claims.user_id,
         tenant_id=claims.tenant_id,
