@@ -107,8 +107,11 @@ def build_app(
     return app
 
 
-def server_config(app: Starlette, settings: Settings, host: str, port: int, **kwargs: Any) -> uvicorn.Config:
-    """How uvicorn serves the app, for `medgraph serve` and the tests' real server alike.
+def server_config(
+    app: Starlette | str, settings: Settings, host: str, port: int, **kwargs: Any
+) -> uvicorn.Config:
+    """How uvicorn serves the app, for `medgraph serve` and the tests' real server alike
+    (`app` an import string for several worker processes, each building its own).
 
     Websocket messages get the ceiling request bodies have; only proxies listed in
     `MEDGRAPH_FORWARDED_ALLOW_IPS` may say which address a client has (sign-in limits key

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,6 +29,13 @@ POOL_IN_USE = Gauge(
 )
 POOL_SIZE = Gauge("medgraph_db_pool_size", "Database pool size", registry=registry)
 
+
+PROCESS_ID = Gauge(
+    "medgraph_process_id",
+    "The API process that answered (`medgraph serve --workers N` runs N, each with its own metrics)",
+    registry=registry,
+)
+PROCESS_ID.set_function(os.getpid)
 
 SQL_STATEMENTS = Counter("medgraph_db_statements_total", "SQL statements sent by the API", registry=registry)
 

@@ -6,9 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from app.asgi import build_app
-from app.db import create_engine
+from app.db import api_url_for, create_engine
+from app.logging import configure_logging
 from app.migrate import head_revision
-from app.settings import Settings
+from app.settings import Settings, get_settings
 from medgraph.installed import migration_locations
 from medgraph.schema import build_schema
 from modules.tenancy import load_principal
@@ -19,3 +20,14 @@ def create_app(settings: Settings, api_url: str, engine: AsyncEngine | None = No
     engine = engine or create_engine(api_url, settings)
     head = head_revision(migration_locations())
     return build_app(settings, engine, build_schema(settings), load_principal, head)
+
+
+def worker_app() -> Starlette:
+    """The app of one worker of `medgraph serve --workers N` (uvicorn calls it in each
+    spawned process): settings from the environment, where the parent has put the API
+    role's connection once the database was ready."""
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    if not settings.api_database_url:
+        raise RuntimeError("a worker needs MEDGRAPH_API_DATABASE_URL (set by `medgraph serve`)")
+    return create_app(settings, api_url_for("", settings))

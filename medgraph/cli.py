@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import sys
 from pathlib import Path
@@ -62,22 +61,19 @@ async def run_migrations(
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    import uvicorn
-
-    from app.asgi import server_config
     from app.db import api_url_for
     from app.logging import configure_logging
-    from medgraph.asgi import create_app
+    from medgraph.serving import serve, worker_count
 
     settings = get_settings()
     settings.check_production()
+    workers = worker_count(args.workers, settings)
     configure_logging(settings.log_level, settings.log_json)
     owner_url = asyncio.run(prepare_database(settings, args.migrate, args.demo))
-    app = create_app(settings, api_url_for(owner_url, settings))
     host, port = args.host or settings.host, args.port or settings.port
-    print(f"medgraph: GraphiQL at http://{host}:{port}/graphql", file=sys.stderr)
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it stops
-        uvicorn.Server(server_config(app, settings, host, port)).run()
+    processes = "one process" if workers == 1 else f"{workers} worker processes"
+    print(f"medgraph: GraphiQL at http://{host}:{port}/graphql ({processes})", file=sys.stderr)
+    serve(settings, api_url_for(owner_url, settings), host, port, workers)
 
 
 def cmd_migrate(_: argparse.Namespace) -> None:
@@ -154,6 +150,9 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--demo", action="store_true", help="load demo data first (idempotent)")
     serve.add_argument("--host", help="bind address (default MEDGRAPH_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default MEDGRAPH_PORT, 8000)")
+    serve.add_argument(
+        "--workers", type=int, help="API processes (default MEDGRAPH_WORKERS, else one per core)"
+    )
     serve.set_defaults(func=cmd_serve)
     migrate = sub.add_parser("migrate", help="upgrade the database to the latest migration")
     migrate.set_defaults(func=cmd_migrate)

@@ -17,6 +17,7 @@ and prints a Markdown table. The server is always stopped at the end (Ctrl-C inc
     .venv/bin/python scripts/bench/run.py                      # all scenarios, 1 and 16 clients, 10 s
     .venv/bin/python scripts/bench/run.py --seconds 5 --clients 1,4,16 --scenario tenancy.me
     .venv/bin/python scripts/bench/run.py --fresh                 # start from a new database
+    .venv/bin/python scripts/bench/run.py --workers 1             # one server process (default: one per core)
 
 Add a scenario by adding an entry to SCENARIOS (name -> GraphQL document).
 """
@@ -69,7 +70,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, log) -> subprocess.Popen:
+def start_server(port: int, log, workers: int | None) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MEDGRAPH_DATABASE_URL")}
     env.update(MEDGRAPH_DATA_DIR=str(DATA_DIR), MEDGRAPH_LOG_LEVEL="WARNING")
     # Every worker signs in from this address, run after run: sign-in limits are not what
@@ -84,6 +85,7 @@ def start_server(port: int, log) -> subprocess.Popen:
         "127.0.0.1",
         "--port",
         str(port),
+        *(["--workers", str(workers)] if workers else []),
     ]
     # Own session: a terminal Ctrl-C reaches only us; we then stop the server ourselves.
     return subprocess.Popen(
@@ -135,12 +137,24 @@ def stop_server(proc: subprocess.Popen) -> None:
 # --- the load -----------------------------------------------------------------------------
 
 
-async def sql_statements(client: httpx.AsyncClient) -> float:
-    text = (await client.get("/metrics")).text
+def _metric(text: str, name: str) -> float:
     for line in text.splitlines():
-        if line.startswith("medgraph_db_statements_total "):
+        if line.startswith(name + " "):
             return float(line.split()[1])
-    raise RuntimeError("medgraph_db_statements_total missing from /metrics")
+    raise RuntimeError(f"{name} missing from /metrics")
+
+
+async def sql_statements(client: httpx.AsyncClient, workers: int) -> float:
+    """Statements sent by all the server's worker processes. Each has its own /metrics and
+    a new connection may reach any of them: ask on new connections until all have answered."""
+    seen: dict[float, float] = {}
+    for _ in range(workers * 50):
+        async with httpx.AsyncClient(base_url=client.base_url, timeout=10, trust_env=False) as fresh:
+            text = (await fresh.get("/metrics")).text
+        seen[_metric(text, "medgraph_process_id")] = _metric(text, "medgraph_db_statements_total")
+        if len(seen) >= workers:
+            return sum(seen.values())
+    return float("nan")  # some worker never answered: no total
 
 
 async def login(client: httpx.AsyncClient) -> str:
@@ -189,7 +203,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-async def run_all(base: str, scenarios: list[str], client_counts: list[int], seconds: float) -> list[tuple]:
+async def run_all(
+    base: str, scenarios: list[str], client_counts: list[int], seconds: float, workers: int
+) -> list[tuple]:
     rows = []
     limits = httpx.Limits(max_connections=max(client_counts) + 2)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits, trust_env=False) as client:
@@ -199,11 +215,11 @@ async def run_all(base: str, scenarios: list[str], client_counts: list[int], sec
                 headers = {"Authorization": f"Bearer {token}", "X-Access-Reason": "benchmark"}
                 first_error: list[str] = []
                 await load(client, SCENARIOS[name], headers, clients, WARMUP_SECONDS, [])
-                before = await sql_statements(client)
+                before = await sql_statements(client, workers)
                 latencies, errors, wall = await load(
                     client, SCENARIOS[name], headers, clients, seconds, first_error
                 )
-                sql = (await sql_statements(client) - before) / max(len(latencies), 1)
+                sql = (await sql_statements(client, workers) - before) / max(len(latencies), 1)
                 rows.append(
                     (
                         name,
@@ -242,9 +258,13 @@ def main() -> None:
         help="scenario to run (repeatable; default all)",
     )
     parser.add_argument("--fresh", action="store_true", help=f"delete {DATA_DIR} first (new database)")
+    parser.add_argument(
+        "--workers", type=int, help="server processes (`medgraph serve --workers`; default one per core)"
+    )
     args = parser.parse_args()
     client_counts = [int(c) for c in args.clients.split(",") if c.strip()]
     scenarios = args.scenario or list(SCENARIOS)
+    workers = args.workers or os.cpu_count() or 1
 
     if args.fresh and DATA_DIR.exists():
         if (DATA_DIR / "pgdata" / "postmaster.pid").exists():
@@ -256,10 +276,10 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     print(f"starting medgraph on {base} (data {DATA_DIR}, log {log_path})", file=sys.stderr)
     with open(log_path, "wb") as log:
-        proc = start_server(port, log)
+        proc = start_server(port, log, args.workers)
         try:
             wait_ready(proc, base, log_path)
-            rows = asyncio.run(run_all(base, scenarios, client_counts, args.seconds))
+            rows = asyncio.run(run_all(base, scenarios, client_counts, args.seconds, workers))
         except KeyboardInterrupt:
             print("interrupted; stopping the server", file=sys.stderr)
             sys.exit(130)
