@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -56,6 +57,16 @@ async def _probe(base: str, token: str) -> int | None:
         if line.startswith("medgraph_process_id "):
             return int(float(line.split()[1]))
     raise AssertionError("medgraph_process_id missing from /metrics")
+
+
+def test_a_serving_process_tunes_its_collector():
+    """What the app's lifespan does in each worker: start-up objects frozen, a young
+    generation large enough for requests to free what they hold before a collection."""
+    script = (
+        "import gc; from app.memory import GC_THRESHOLDS, tune_for_serving; tune_for_serving(); "
+        "assert gc.get_threshold() == GC_THRESHOLDS and gc.get_freeze_count() > 0"
+    )
+    subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, timeout=60)
 
 
 def test_worker_count_defaults_to_one_per_core():
