@@ -12,15 +12,17 @@ in session state, so a pooled connection carries nothing from one request to the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from app.embedded_db import DATABASE_NAME, database_url_for, ensure_database, start_embedded
 from app.settings import Settings
+
+T = TypeVar("T")
 
 
 async def resolve_owner_url(settings: Settings) -> str:
@@ -117,12 +119,29 @@ class UnitOfWork:
                 await self._conn.execute(statement, params)
             yield self._conn
 
+    async def read(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """Run `work` on the connection, to its end even if the caller is cancelled.
+
+        graphql-core cancels the fields still running when an error nulls a parent they
+        share; a statement cancelled mid-flight would leave the transaction unusable, and
+        every field after it would fail with an unexpected error instead of the request
+        answering the error that caused it. The statement finishes in the background
+        (holding the connection) and its result is dropped."""
+
+        async def run() -> T:
+            async with self.use() as conn:
+                return await work(conn)
+
+        return await asyncio.shield(asyncio.ensure_future(run()))
+
     async def fetch_value(self, statement: str, params: Sequence[Any]) -> Any:
         """One value from a statement written in the driver's own SQL (`$1` parameters),
         sent as it is: compiled reads build their text once and cache it."""
-        async with self.use() as conn:
-            result = await conn.exec_driver_sql(statement, tuple(params))
-            return result.scalar_one()
+
+        async def fetch(conn: AsyncConnection) -> Any:
+            return (await conn.exec_driver_sql(statement, tuple(params))).scalar_one()
+
+        return await self.read(fetch)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[AsyncConnection]:

@@ -46,8 +46,10 @@ def any_of(column: sa.ColumnElement[Any], keys: Sequence[Any]) -> sa.ColumnEleme
 
 
 async def fetch_rows(ctx: RequestContext, stmt: sa.Executable) -> Sequence[Any]:
-    async with ctx.uow.use() as conn:
+    async def fetch(conn: Any) -> Sequence[Any]:
         return (await conn.execute(stmt)).all()
+
+    return await ctx.uow.read(fetch)
 
 
 async def list_connection(
@@ -72,8 +74,8 @@ async def list_connection(
 
     async def count_total() -> int:
         count = sa.select(sa.func.count()).select_from(spec.table).where(*where)
-        async with ctx.uow.use() as conn:
-            return int(await conn.scalar(count) or 0)
+        rows = await fetch_rows(ctx, count)
+        return int(rows[0][0] or 0)
 
     return build_connection(rows, args, sort_key, make, count_total)
 

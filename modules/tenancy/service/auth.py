@@ -289,9 +289,12 @@ async def load_principal(ctx: RequestContext, claims: AccessClaims) -> Principal
     `app.facility_ids`, `app.org_ids`) that take effect for every later statement.
     """
     ctx.uow.claim_tenant(str(claims.tenant_id))
-    async with ctx.uow.use() as conn:
-        params = {"tenant_id": claims.tenant_id, "user_id": claims.user_id, "session_id": claims.session_id}
-        row = (await conn.execute(_PRINCIPAL_SQL, params)).first()
+    params = {"tenant_id": claims.tenant_id, "user_id": claims.user_id, "session_id": claims.session_id}
+
+    async def lookup(conn: Any) -> Any:
+        return (await conn.execute(_PRINCIPAL_SQL, params)).first()
+
+    row = await ctx.uow.read(lookup)
     if row is None or not row.is_active:
         raise AuthenticationError("User is deactivated or no longer exists")
     if not row.session_open:
