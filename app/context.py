@@ -46,6 +46,23 @@ class Principal:
 PrincipalLoader = Callable[["RequestContext", AccessClaims], Awaitable[Principal]]
 
 
+@dataclass(frozen=True)
+class PrincipalSource:
+    """How the module that owns users finds who is asking (the composition root hands it
+    in): `load` in the request's transaction, and `fused`, the same lookup as one SQL
+    statement around a read of the caller's: `$1`-`$3` are the tenant, user and session,
+    `{data}` stands for the read (evaluated only for a caller who may act, once the lookup
+    has set the transaction's settings), and `from_row` reads its principal columns
+    (raising AuthenticationError for a caller who may not act)."""
+
+    load: PrincipalLoader
+    fused: str
+    from_row: Callable[[AccessClaims, Any], Principal]
+
+    async def __call__(self, ctx: RequestContext, claims: AccessClaims) -> Principal:
+        return await self.load(ctx, claims)
+
+
 @dataclass(frozen=True, slots=True)
 class SignInGuards:
     """What every request of one process shares to keep sign-in from stalling it."""
@@ -143,16 +160,21 @@ class RequestContext:
             user_agent=self.user_agent,
         )
 
+    def valid_claims(self) -> AccessClaims:
+        """The caller's verified, unexpired claims; raises a clear authentication error
+        otherwise. (The principal lookup then decides whether the caller may act.)"""
+        if self.auth_error:
+            raise AuthenticationError(self.auth_error)
+        if self.claims is None:
+            raise AuthenticationError("Authentication required: send 'Authorization: Bearer <token>'")
+        if self.claims.expires_at <= time.time():  # a websocket outlives the token it opened with
+            raise AuthenticationError("Access token has expired")
+        return self.claims
+
     async def principal(self) -> Principal:
         """The authenticated principal; raises a clear authentication error otherwise."""
         if self._principal is None:
-            if self.auth_error:
-                raise AuthenticationError(self.auth_error)
-            if self.claims is None:
-                raise AuthenticationError("Authentication required: send 'Authorization: Bearer <token>'")
-            if self.claims.expires_at <= time.time():  # a websocket outlives the token it opened with
-                raise AuthenticationError("Access token has expired")
-            self._principal = await self._principal_loader(self, self.claims)
+            self._principal = await self._principal_loader(self, self.valid_claims())
         return self._principal
 
     async def sign_in(self, claims: AccessClaims) -> None:
@@ -171,6 +193,11 @@ class RequestContext:
         if not principal.can(permission):
             raise PermissionDenied(f"Missing permission '{permission}'")
         return principal
+
+    @property
+    def principal_source(self) -> PrincipalSource | None:
+        loader = self._principal_loader
+        return loader if isinstance(loader, PrincipalSource) else None
 
     @property
     def current(self) -> Principal | None:

@@ -166,6 +166,20 @@ class UnitOfWork:
                 await conn.close()
 
 
+async def single_statement(engine: AsyncEngine, statement: str, params: Sequence[Any]) -> Any:
+    """The first row of one statement in a transaction of its own (no BEGIN, no COMMIT):
+    for a statement that sets its transaction-local settings itself, before it reads
+    (a compiled read fused with the principal lookup). Runs to its end if the caller is
+    cancelled, so the pool never gets a connection cut off mid-statement."""
+
+    async def run() -> Any:
+        async with engine.connect() as conn:
+            alone = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            return (await alone.exec_driver_sql(statement, tuple(params))).first()
+
+    return await asyncio.shield(asyncio.ensure_future(run()))
+
+
 @asynccontextmanager
 async def tenant_transaction(
     engine: AsyncEngine, tenant_id: str, **values: str

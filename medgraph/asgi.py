@@ -12,14 +12,14 @@ from app.migrate import head_revision
 from app.settings import Settings, get_settings
 from medgraph.installed import migration_locations
 from medgraph.schema import build_schema
-from modules.tenancy import load_principal
+from modules.tenancy import PRINCIPAL
 
 
 def create_app(settings: Settings, api_url: str, engine: AsyncEngine | None = None) -> Starlette:
     """The engine connects as the API role (row-level security applies)."""
     engine = engine or create_engine(api_url, settings)
     head = head_revision(migration_locations())
-    return build_app(settings, engine, build_schema(settings), load_principal, head)
+    return build_app(settings, engine, build_schema(settings), PRINCIPAL, head)
 
 
 def worker_app() -> Starlette:

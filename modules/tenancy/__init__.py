@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from modules.tenancy.events import EVENTS
 from modules.tenancy.models import metadata
-from modules.tenancy.service.auth import load_principal
+from modules.tenancy.service.auth import PRINCIPAL, load_principal
 from modules.tenancy.service.provisioning import (
     create_owner,
     provision_tenant,
@@ -101,6 +101,7 @@ MODULE = Module(
 __all__ = [
     "MODULE",
     "create_owner",
+    "PRINCIPAL",
     "load_principal",
     "provision_tenant",
     "set_tenant_active",

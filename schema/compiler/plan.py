@@ -92,6 +92,7 @@ class Plan:
     root: list[tuple[str, Part]]
     slots: list[Slot]
     variants: dict[tuple[Any, ...], str] = field(default_factory=dict)
+    fused: dict[tuple[Any, ...], str] = field(default_factory=dict)  # with the principal lookup
     static: bool = False  # no slot's arguments read a variable: bound once, for every request
     bound: Any = None  # (shapes, parameters, counts) of a static plan, once bound
 

@@ -21,13 +21,20 @@ _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
 class Renderer:
-    def __init__(self, plan: Plan, shapes: tuple[tuple[Any, ...], ...], counts: list[int]) -> None:
+    def __init__(
+        self, plan: Plan, shapes: tuple[tuple[Any, ...], ...], counts: list[int], base: int = 0
+    ) -> None:
+        """`base`: parameters numbered before the plan's (the principal lookup's, fused)."""
         self.plan = plan
         self.shapes = shapes
-        self.offsets = [sum(counts[:i]) for i in range(len(counts))]
+        self.offsets = [base + sum(counts[:i]) for i in range(len(counts))]
 
     def statement(self) -> str:
-        return f"SELECT {sql.json_object([(k, self._part(p)) for k, p in self.plan.root])}::text"
+        return f"SELECT {self.data()}"
+
+    def data(self) -> str:
+        """The response's `data` as JSON text."""
+        return f"({sql.json_object([(k, self._part(p)) for k, p in self.plan.root])})::text"
 
     def _part(self, part: Part) -> str:
         if isinstance(part, str):

@@ -36,6 +36,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from app.context import RequestContext
+from app.db import single_statement
 from app.errors import ClientError
 from app.logging import get_logger
 from app.metrics import COMPILED_SECONDS, OPERATIONS
@@ -47,6 +48,7 @@ from schema.compiler.render import Renderer
 from schema.compiler.sql import NotCompilable
 
 MAX_VARIANTS = 16  # statement texts kept per plan (argument shapes)
+CALLERS = 10_000  # sessions whose permission set is remembered, to plan before the lookup
 MISMATCHES: list[dict[str, Any]] = []  # verify mode: every difference found (the tests read it)
 
 log = get_logger("medgraph.compiler")
@@ -92,6 +94,7 @@ class CompiledReads:
         self.settings = settings
         self.plans = LRU(settings.plan_cache_size)
         self.operations = LRU(settings.plan_cache_size)
+        self.callers = LRU(CALLERS)  # (user, session) -> the permission set last seen
         self.trace = (
             settings.execution_info
             if settings.execution_info is not None
@@ -141,10 +144,17 @@ class CompiledReads:
         return plan  # type: ignore[no-any-return]
 
     async def answer(self, context: Any) -> tuple[ExecutionResult | None, str]:
-        """The compiled answer to this request, or None and why the resolvers answer it."""
+        """The compiled answer to this request, or None and why the resolvers answer it.
+
+        A caller seen before (their permission set remembered per session) is answered in
+        one round trip: the principal lookup and the read fused in one statement, in a
+        transaction of its own. The lookup sets the transaction's settings before the read
+        runs (the read is evaluated from its row), and a caller refused, or whose
+        permissions changed since, is answered the usual way instead."""
         ctx: RequestContext = context.context
-        principal = await signed_in(ctx)
-        if principal is None:
+        try:
+            claims = ctx.valid_claims()
+        except ClientError:
             return None, "not signed in"
         query, document = context.query, context.graphql_document
         operation = self._operation(query, document, context.operation_name)
@@ -155,6 +165,20 @@ class CompiledReads:
         )
         if not isinstance(variables, VariableValues):
             return None, "variables the resolvers refuse"
+        source, caller = ctx.principal_source, (claims.user_id, claims.session_id)
+        known = self.callers.lookup(caller) if source is not None else None
+        if known is not None and source is not None:
+            try:
+                data = await self._fused(context, source, operation, variables, known)
+            except Exception as exc:  # a compiler bug: masked and logged like any unexpected error
+                return _failed(exc), "compiled"
+            if data is not None:
+                return await self._result(context, data), "compiled"
+        principal = await signed_in(ctx)
+        if principal is None:
+            self.callers.pop(caller, None)
+            return None, "not signed in"
+        self.callers.store(caller, principal.permissions)
         plan = self.plan(
             context.schema, query, operation, context.operation_name, variables, principal.permissions
         )
@@ -170,14 +194,54 @@ class CompiledReads:
         try:
             raw = await ctx.uow.fetch_value(text, params)
         except Exception as exc:  # a compiler bug: masked and logged like any unexpected error
-            return ExecutionResult(
-                data=None, errors=[GraphQLError(type(exc).__name__, original_error=exc)]
-            ), "compiled"
+            return _failed(exc), "compiled"
         COMPILED_SECONDS.observe(time.perf_counter() - started)
-        data = parse_json(raw)
+        return await self._result(context, parse_json(raw)), "compiled"
+
+    async def _fused(
+        self,
+        context: Any,
+        source: Any,
+        operation: Operation,
+        variables: VariableValues,
+        known: frozenset[str],
+    ) -> Any:
+        """The data, read in the principal lookup's statement; None to answer the usual way."""
+        ctx: RequestContext = context.context
+        claims = ctx.valid_claims()
+        plan = self.plan(context.schema, context.query, operation, context.operation_name, variables, known)
+        if isinstance(plan, Refused):
+            return None
+        assert self._binder is not None
+        try:
+            shapes, params, counts = self._binder.bind(plan, variables, ctx)
+        except NotCompilable:
+            return None
+        text = plan.fused.get(shapes)
+        if text is None:
+            text = source.fused.replace("{data}", Renderer(plan, shapes, counts, base=3).data())
+            if len(plan.fused) < MAX_VARIANTS:
+                plan.fused[shapes] = text
+        started = time.perf_counter()
+        row = await single_statement(
+            ctx.engine, text, [claims.tenant_id, claims.user_id, claims.session_id, *params]
+        )
+        COMPILED_SECONDS.observe(time.perf_counter() - started)
+        caller = (claims.user_id, claims.session_id)
+        try:
+            principal = source.from_row(claims, row)
+        except ClientError:
+            self.callers.pop(caller, None)
+            return None  # refused: the resolvers answer with the reason
+        if principal.permissions != known:
+            self.callers.store(caller, principal.permissions)
+            return None  # planned for permissions the caller no longer has: plan again
+        return None if row.data is None else parse_json(row.data)
+
+    async def _result(self, context: Any, data: Any) -> ExecutionResult:
         if self.settings.compiled_reads_verify:
-            return await self._verify(context, data), "compiled"
-        return ExecutionResult(data=data, errors=None), "compiled"
+            return await self._verify(context, data)
+        return ExecutionResult(data=data, errors=None)
 
     async def _verify(self, context: Any, data: Any) -> ExecutionResult:
         """Verify mode: the resolvers' answer must be the same, byte for byte."""
@@ -220,6 +284,10 @@ async def signed_in(ctx: RequestContext) -> Any:
         return await ctx.principal()
     except ClientError:
         return None
+
+
+def _failed(exc: Exception) -> ExecutionResult:
+    return ExecutionResult(data=None, errors=[GraphQLError(type(exc).__name__, original_error=exc)])
 
 
 def parse_json(text: str) -> Any:

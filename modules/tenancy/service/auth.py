@@ -25,7 +25,7 @@ from app.auth.tokens import (
     refresh_token_tenant,
     successor_refresh_token,
 )
-from app.context import Principal, RequestContext
+from app.context import Principal, PrincipalSource, RequestContext
 from app.errors import AuthenticationError, FieldProblem, InputInvalid
 from app.settings import Settings
 from modules.tenancy import models as m
@@ -294,7 +294,11 @@ async def load_principal(ctx: RequestContext, claims: AccessClaims) -> Principal
     async def lookup(conn: Any) -> Any:
         return (await conn.execute(_PRINCIPAL_SQL, params)).first()
 
-    row = await ctx.uow.read(lookup)
+    return principal_from_row(claims, await ctx.uow.read(lookup))
+
+
+def principal_from_row(claims: AccessClaims, row: Any) -> Principal:
+    """The principal `app_principal` found, or the refusal of a caller who may not act."""
     if row is None or not row.is_active:
         raise AuthenticationError("User is deactivated or no longer exists")
     if not row.session_open:
@@ -313,3 +317,15 @@ async def load_principal(ctx: RequestContext, claims: AccessClaims) -> Principal
         organization_ids=tuple(row.org_ids),
         scope_all=scope_all,
     )
+
+
+PRINCIPAL = PrincipalSource(
+    load_principal,
+    fused=(
+        "SELECT p.*, CASE WHEN p.is_active AND p.session_open AND p.tenant_active THEN {data} END AS data "
+        "FROM app_principal($1::uuid, $2::uuid, $3::uuid) AS p"
+    ),
+    from_row=principal_from_row,
+)
+"""Who is asking, for the composition root: loaded in the request's transaction, or looked
+up in the same statement as a compiled read (one round trip for the whole request)."""
