@@ -119,10 +119,8 @@ async def statement_counts(conn: asyncpg.Connection, db: Database) -> tuple[floa
 
 
 async def principal_settings(db: Database, email: str, tenant_slug: str) -> dict[str, str]:
-    """The transaction-local settings medgraph's `load_principal` sets for this user,
-    computed by its own query (as the API role, scoped to the whole tenant first)."""
-    from modules.tenancy.service.auth import _PRINCIPAL_SQL
-
+    """The transaction-local settings medgraph's principal lookup sets for this user,
+    computed by its own function (`app_principal`, as the API role)."""
     conn = await db.connect(user=db.api_role)
     try:
         async with conn.transaction():
@@ -132,13 +130,9 @@ async def principal_settings(db: Database, email: str, tenant_slug: str) -> dict
                 str(tenant_id),
             )
             user_id = await conn.fetchval("SELECT id FROM users WHERE email = $1", email)
-            compiled = _PRINCIPAL_SQL.compile()
-            names = list(compiled.params)
-            text = str(compiled)
-            for i, name in enumerate(names, 1):
-                text = text.replace(f":{name}", f"${i}")
-            values = {"user_id": user_id, "session_id": uuid.uuid4()}
-            row = await conn.fetchrow(text, *(values[n] for n in names))
+            row = await conn.fetchrow(
+                "SELECT * FROM app_principal($1, $2, $3)", tenant_id, user_id, uuid.uuid4()
+            )
     finally:
         await conn.close()
     scope_all = "tenancy.scope_all" in row["permissions"]
