@@ -16,8 +16,9 @@ from aiodataloader import DataLoader
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.context import RequestContext
-from schema.pagination import Order, PageArgs, build_connection, paginate
+from schema.pagination import Order, PageArgs, bound_page, build_connection, cursor_conditions
 from schema.relay import Connection
+from schema.statements import shaped
 
 T = TypeVar("T")
 
@@ -45,11 +46,17 @@ def any_of(column: sa.ColumnElement[Any], keys: Sequence[Any]) -> sa.ColumnEleme
     return column == sa.any_(sa.bindparam("keys", list(keys), type_=ARRAY(column.type), unique=True))
 
 
-async def fetch_rows(ctx: RequestContext, stmt: sa.Executable) -> Sequence[Any]:
+async def fetch_rows(
+    ctx: RequestContext, stmt: sa.Executable, params: Mapping[str, Any] | None = None
+) -> Sequence[Any]:
     async def fetch(conn: Any) -> Sequence[Any]:
-        return (await conn.execute(stmt)).all()
+        return (await conn.execute(stmt, params)).all()
 
     return await ctx.uow.read(fetch)
+
+
+def _page_shape(spec: Sortable, order: Order, args: PageArgs, parent: str | None) -> Hashable:
+    return ("page", spec.table, order.column.key, order.descending, args.size, args.backwards, parent)
 
 
 async def list_connection(
@@ -67,14 +74,23 @@ async def list_connection(
     matches, whatever the page holds: a search by PHI reveals a match through
     `totalCount` or `hasNextPage` as surely as through a row, so each match is logged."""
     order, sort_key = _order(spec, order_field, descending)
-    base = sa.select(spec.table).where(*where)
-    rows = await fetch_rows(ctx, paginate(base, order, spec.table.c.id, args))
+    table = spec.table
+    paged = [*where, *cursor_conditions(order, table.c.id, args)]
+    page, params = shaped(
+        _page_shape(spec, order, args, None),
+        paged,
+        lambda: bound_page(sa.select(table).where(*paged), order, table.c.id, args),
+    )
+    rows = await fetch_rows(ctx, page, params)
     if record_matches is not None:
-        record_matches([row.id for row in await fetch_rows(ctx, sa.select(spec.table.c.id).where(*where))])
+        matched, params = shaped(("ids", table), where, lambda: sa.select(table.c.id).where(*where))
+        record_matches([row.id for row in await fetch_rows(ctx, matched, params)])
 
     async def count_total() -> int:
-        count = sa.select(sa.func.count()).select_from(spec.table).where(*where)
-        rows = await fetch_rows(ctx, count)
+        count, params = shaped(
+            ("count", table), where, lambda: sa.select(sa.func.count()).select_from(table).where(*where)
+        )
+        rows = await fetch_rows(ctx, count, params)
         return int(rows[0][0] or 0)
 
     return build_connection(rows, args, sort_key, make, count_total)
@@ -84,7 +100,9 @@ def rows_by_id_loader(ctx: RequestContext, table: sa.Table, make: Callable[[Any]
     """Load many rows by primary key in one `id = ANY(:keys)` query; None where not visible."""
 
     async def batch(keys: list[uuid.UUID]) -> list[T | None]:
-        rows = await fetch_rows(ctx, sa.select(table).where(any_of(table.c.id, keys)))
+        where = [any_of(table.c.id, keys)]
+        stmt, params = shaped(("by_id", table), where, lambda: sa.select(table).where(*where))
+        rows = await fetch_rows(ctx, stmt, params)
         found = {row.id: make(row) for row in rows}
         return [found.get(key) for key in keys]
 
@@ -125,24 +143,34 @@ def nested_connection_loader(
     async def count_for(parent_id: uuid.UUID) -> int:
         return int(await counts.load(parent_id))
 
+    table = spec.table
+    paged = [*where, *cursor_conditions(order, table.c.id, args)]
+
     async def batch(keys: list[uuid.UUID]) -> list[Connection[T]]:
-        base = sa.select(spec.table).where(any_of(parent_col, keys), *where)
-        rows = await fetch_rows(ctx, paginate(base, order, spec.table.c.id, args, partition=parent_col))
+        of_parents = [any_of(parent_col, keys), *paged]
+        page, params = shaped(
+            _page_shape(spec, order, args, parent),
+            of_parents,
+            lambda: bound_page(sa.select(table).where(*of_parents), order, table.c.id, args, parent_col),
+        )
+        rows = await fetch_rows(ctx, page, params)
         if record_matches is not None:
-            matched = sa.select(spec.table.c.id).where(any_of(parent_col, keys), *where)
-            record_matches([row.id for row in await fetch_rows(ctx, matched)])
+            matching = [any_of(parent_col, keys), *where]
+            matched, params = shaped(("ids", table), matching, lambda: sa.select(table.c.id).where(*matching))
+            record_matches([row.id for row in await fetch_rows(ctx, matched, params)])
         grouped: dict[uuid.UUID, list[Any]] = {key: [] for key in keys}
         for row in rows:
             grouped[row._mapping[parent]].append(row)
         return [build_connection(grouped[key], args, sort_key, make, _bind(count_for, key)) for key in keys]
 
     async def count_batch(keys: list[uuid.UUID]) -> list[int]:
-        stmt = (
-            sa.select(parent_col, sa.func.count())
-            .where(any_of(parent_col, keys), *where)
-            .group_by(parent_col)
+        matching = [any_of(parent_col, keys), *where]
+        stmt, params = shaped(
+            ("count_by", table, parent),
+            matching,
+            lambda: sa.select(parent_col, sa.func.count()).where(*matching).group_by(parent_col),
         )
-        found = {row[0]: row[1] for row in await fetch_rows(ctx, stmt)}
+        found = {row[0]: row[1] for row in await fetch_rows(ctx, stmt, params)}
         return [found.get(key, 0) for key in keys]
 
     counts = DataLoader(count_batch)

@@ -97,6 +97,18 @@ def _keyset(order: Order, pk: sa.ColumnElement[Any], cursor: str, after: bool) -
     return left > right if after != order.descending else left < right
 
 
+def cursor_conditions(
+    order: Order, pk: sa.ColumnElement[Any], args: PageArgs
+) -> list[sa.ColumnElement[bool]]:
+    """The keyset conditions of `after` and `before` (their values bound, not inlined)."""
+    conditions = []
+    if args.after:
+        conditions.append(_keyset(order, pk, args.after, after=True))
+    if args.before:
+        conditions.append(_keyset(order, pk, args.before, after=False))
+    return conditions
+
+
 def paginate(
     stmt: sa.Select[Any],
     order: Order,
@@ -105,10 +117,17 @@ def paginate(
     partition: sa.ColumnElement[Any] | None = None,
 ) -> sa.Select[Any]:
     """Add cursor conditions, ordering and the page bound (one extra row tells if more exist)."""
-    if args.after:
-        stmt = stmt.where(_keyset(order, pk, args.after, after=True))
-    if args.before:
-        stmt = stmt.where(_keyset(order, pk, args.before, after=False))
+    return bound_page(stmt.where(*cursor_conditions(order, pk, args)), order, pk, args, partition)
+
+
+def bound_page(
+    stmt: sa.Select[Any],
+    order: Order,
+    pk: sa.ColumnElement[Any],
+    args: PageArgs,
+    partition: sa.ColumnElement[Any] | None = None,
+) -> sa.Select[Any]:
+    """Ordering and the page bound of a statement that has its cursor conditions already."""
     flip = args.backwards
     descending = order.descending != flip
     ordering = [order.column.desc(), pk.desc()] if descending else [order.column.asc(), pk.asc()]
