@@ -25,7 +25,7 @@ from app.body_limit import BodySizeLimit
 from app.context import PrincipalLoader, SignInGuards
 from app.crypto import PhiCipher, cipher_for
 from app.event_hub import EventHub
-from app.http import GraphQLEndpoint
+from app.http import FastReads, GraphQLEndpoint
 from app.logging import get_logger
 from app.memory import tune_for_serving
 from app.metrics import count_statements, observe_pool, registry
@@ -46,6 +46,7 @@ class AppState:
     principal_loader: PrincipalLoader
     events: EventHub
     persisted: PersistedQueries
+    fast_reads: FastReads | None = None
 
 
 def build_app(
@@ -59,7 +60,10 @@ def build_app(
     persisted = PersistedQueries(
         settings
     )  # reads the registered documents now: a bad directory fails at start
-    state = AppState(settings, engine, cipher, guards, sockets, principal_loader, events, persisted)
+    fast_reads = getattr(schema, "compiled_reads", None)
+    state = AppState(
+        settings, engine, cipher, guards, sockets, principal_loader, events, persisted, fast_reads
+    )
     observe_pool(engine)
     count_statements(engine)
     graphql = GraphQLEndpoint(schema, state)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 import orjson
 from cross_web import HTTPException
@@ -103,6 +104,21 @@ def _not_acceptable() -> Response:
     return Response(orjson.dumps({"errors": [{"message": message}]}), status_code=406, media_type=JSON)
 
 
+class FastReads(Protocol):
+    """A lane that may answer a query without the GraphQL pipeline (compiled reads, whose
+    plans exist only for documents the pipeline has validated): None to let it answer.
+    `pipeline` runs the request through it, for a lane that checks itself against it."""
+
+    async def __call__(
+        self,
+        ctx: RequestContext,
+        query: str | None,
+        variables: dict[str, Any] | None,
+        name: str | None,
+        pipeline: Callable[[], Awaitable[ExecutionResult]],
+    ) -> ExecutionResult | None: ...
+
+
 class GraphQLEndpoint(GraphQL[RequestContext, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
@@ -157,14 +173,24 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         protocol refuses, before anything is parsed), and remembers a text sent with its
         hash once it has parsed and validated."""
         resolved = self.persisted.resolve(request_data.query, request_data.extensions)
-        result = await super().execute_single(
-            request=request,
-            request_adapter=request_adapter,
-            sub_response=sub_response,
-            context=context,
-            root_value=root_value,
-            request_data=dataclasses.replace(request_data, query=resolved.query),
-        )
+
+        async def pipeline() -> ExecutionResult:
+            return await super(GraphQLEndpoint, self).execute_single(
+                request=request,
+                request_adapter=request_adapter,
+                sub_response=sub_response,
+                context=context,
+                root_value=root_value,
+                request_data=dataclasses.replace(request_data, query=resolved.query),
+            )
+
+        fast = self.state.fast_reads
+        result = None
+        if fast is not None and isinstance(context, RequestContext):
+            variables = request_data.variables
+            result = await fast(context, resolved.query, variables, request_data.operation_name, pipeline)
+        if result is None:
+            result = await pipeline()
         if not _is_request_error(result):
             self.persisted.remember(resolved)
         return result

@@ -156,6 +156,19 @@ class StorableLiteralsRule(ValidationRule):
             self.report_error(GraphQLError(problem, node, extensions={"code": "BAD_USER_INPUT"}))
 
 
+def variables_problem(variables: dict[str, object]) -> str | None:
+    """What is wrong with a request's variables, declared or not (None: nothing). Names and
+    values alike, each value as deep as its own nesting; the map and its entries count, as
+    any object's do."""
+    settings = get_settings()
+    return _first_problem(
+        [*variables, *variables.values()],
+        settings.max_input_depth,
+        settings.max_input_values,
+        seen=1 + len(variables),
+    )
+
+
 class RejectUnstorableVariables(SchemaExtension):
     """The variables of each request, declared or not, before anything executes."""
 
@@ -163,16 +176,7 @@ class RejectUnstorableVariables(SchemaExtension):
         # Before yielding: strawberry stops on pre_execution_errors right after the hooks'
         # first halves and validation, so errors found after the yield would come too late.
         context = self.execution_context
-        settings = get_settings()
-        variables = context.variables or {}
-        # Names and values alike, each value as deep as its own nesting; the map and its
-        # entries count, as any object's do.
-        problem = _first_problem(
-            [*variables, *variables.values()],
-            settings.max_input_depth,
-            settings.max_input_values,
-            seen=1 + len(variables),
-        )
+        problem = variables_problem(context.variables or {})
         if problem is not None:
             error = GraphQLError(problem, extensions={"code": "BAD_USER_INPUT"})
             context.pre_execution_errors = [*(context.pre_execution_errors or []), error]

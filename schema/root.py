@@ -74,6 +74,8 @@ class CoreSubscription:
 
 
 class MedgraphSchema(strawberry.Schema):
+    compiled_reads: CompiledReads | None = None
+
     async def execute(self, query: str | None, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
         """Single results, for HTTP: subscriptions run over websockets only, so a subscription
         sent by POST is refused as the request's error (400), never started."""
@@ -115,7 +117,7 @@ def build_schema(settings: Settings, modules: Sequence[Module]) -> strawberry.Sc
         rules.append(NoSchemaIntrospectionCustomRule)
     documents = DocumentPipeline(settings, rules)
     compiled = CompiledReads(settings)
-    return MedgraphSchema(
+    schema = MedgraphSchema(
         query=query,
         mutation=mutation,
         subscription=subscription,
@@ -132,3 +134,5 @@ def build_schema(settings: Settings, modules: Sequence[Module]) -> strawberry.Sc
             mask_unexpected,
         ],
     )
+    schema.compiled_reads = compiled  # the HTTP endpoint's fast lane (app/http.py)
+    return schema

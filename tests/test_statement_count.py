@@ -114,5 +114,5 @@ async def test_a_compiled_query_costs_one_data_statement(owner_engine, api_engin
     assert (small_rows, large_rows) == (3, 50)
     assert len(small) == len(large), (small, large)
     data = [s for s in small if _is_data(s)]
-    assert len(data) == 1 and data[0].startswith("SELECT (json_build_object("), small
+    assert len(data) == 1 and data[0].startswith("SELECT ((SELECT row_to_json("), small
     assert len(small) == 2, small  # the principal (its settings in the same call), then the data

@@ -120,16 +120,26 @@ class Renderer:
         hidden = "ASC" if backwards else "DESC"
         page = f"FILTER (WHERE {t}._rn <= {size})"
         cursor = sql.cursor(sql.as_text(table.c[column], sql.column(t, column)), f"{t}.id")
-        more = f"(count(*) > {size})"
-        flags = {
-            "hasNextPage": ("true" if before else "false") if backwards else more,
-            "hasPreviousPage": more if backwards else "true" if after else "false",
-            "startCursor": f"(array_agg({cursor} ORDER BY {t}._rn {shown}) {page})[1]",
-            "endCursor": f"(array_agg({cursor} ORDER BY {t}._rn {hidden}) {page})[1]",
-        }
+        # The aggregates are computed over the page's rows first, then the object is written
+        # from them: an aggregate inside the object's own sub-select would count that
+        # sub-select's one row instead.
+        aggregates: list[tuple[str, str]] = []
+        a = f"{t}a"
+
+        def aggregate(expression: str) -> str:
+            aggregates.append((f"_{len(aggregates)}", expression))
+            return f"{a}.{aggregates[-1][0]}"
+
+        def flag(kind: str) -> str:
+            if kind == "hasNextPage":
+                return ("true" if before else "false") if backwards else aggregate(f"count(*) > {size}")
+            if kind == "hasPreviousPage":
+                return aggregate(f"count(*) > {size}") if backwards else ("true" if after else "false")
+            order = shown if kind == "startCursor" else hidden
+            return aggregate(f"(array_agg({cursor} ORDER BY {t}._rn {order}) {page})[1]")
 
         def rows_of(value: str) -> str:
-            return f"coalesce(json_agg({value} ORDER BY {t}._rn {shown}) {page}, '[]'::json)"
+            return aggregate(f"coalesce(json_agg({value} ORDER BY {t}._rn {shown}) {page}, '[]'::json)")
 
         def member(item: tuple[Any, ...]) -> str:
             kind = item[0]
@@ -139,7 +149,7 @@ class Renderer:
                 return self._object(item[1])
             if kind == "cursor":
                 return cursor
-            return flags[kind]
+            return flag(kind)
 
         pairs: list[tuple[str, str]] = []
         for key, item in slot.items:
@@ -157,8 +167,12 @@ class Renderer:
                 pairs.append((key, rows_of(edge)))
             else:  # pageInfo
                 pairs.append((key, sql.json_object([(k, member(m)) for k, m in item[1]])))
+        computed = ", ".join(f"{e} AS {n}" for n, e in aggregates) or "count(*) AS _"
         # HAVING makes it one group, so one row even when the page has none.
-        return f"(SELECT {sql.json_object(pairs)} FROM ({rows}) AS {t} HAVING true)"
+        return (
+            f"(SELECT {sql.json_object(pairs)} "
+            f"FROM (SELECT {computed} FROM ({rows}) AS {t} HAVING true) AS {a})"
+        )
 
 
 def _term(term: tuple[Any, ...], table: Any, param: Any) -> Any:

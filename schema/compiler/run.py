@@ -14,12 +14,8 @@ every query the test suite sends is a differential test of the compiler.
 
 from __future__ import annotations
 
-import json
-import re
 import time
-from collections import OrderedDict
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -33,58 +29,26 @@ from graphql import execute as execute_with_resolvers
 from graphql.execution.values import VariableValues, get_variable_values
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
-from strawberry.types.graphql import OperationType
 
 from app.context import RequestContext
 from app.db import single_statement
 from app.errors import ClientError
 from app.logging import get_logger
-from app.metrics import COMPILED_SECONDS, OPERATIONS
+from app.metrics import COMPILED_SECONDS, LATENCY, OPERATIONS, REQUESTS
 from app.settings import Settings
 from schema.compiler.bind import Binder
 from schema.compiler.fields import SchemaIndex, directive_variables
 from schema.compiler.plan import Plan, PlanCompiler
 from schema.compiler.render import Renderer
 from schema.compiler.sql import NotCompilable
+from schema.compiler.support import LRU, Operation, Refused, dumps_json, failed_result, parse_json, signed_in
+from schema.input_values import variables_problem
 
 MAX_VARIANTS = 16  # statement texts kept per plan (argument shapes)
 CALLERS = 10_000  # sessions whose permission set is remembered, to plan before the lookup
 MISMATCHES: list[dict[str, Any]] = []  # verify mode: every difference found (the tests read it)
 
 log = get_logger("medgraph.compiler")
-_LONG_NUMBER = re.compile(r"\d{19}")
-
-
-@dataclass(frozen=True)
-class Refused:
-    """A remembered verdict: this operation, for this permission set, needs the resolvers."""
-
-    reason: str
-
-
-class LRU(OrderedDict[Any, Any]):
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def lookup(self, key: Any) -> Any:
-        value = self.get(key)
-        if value is not None:
-            self.move_to_end(key)
-        return value
-
-    def store(self, key: Any, value: Any) -> Any:
-        self[key] = value
-        if len(self) > self.size:
-            self.popitem(last=False)
-        return value
-
-
-@dataclass(frozen=True)
-class Operation:
-    node: OperationDefinitionNode
-    fragments: dict[str, FragmentDefinitionNode]
-    switches: tuple[str, ...]  # variables read by @skip/@include
 
 
 class CompiledReads:
@@ -101,9 +65,12 @@ class CompiledReads:
             else (settings.env == "development")
         )
         self._index: SchemaIndex | None = None
+        self.schema: Any = None  # the Strawberry schema, known from the first request
         self._binder: Binder | None = None
 
-    def extension(self) -> CompiledReadsExtension:
+    def extension(self) -> SchemaExtension:
+        from schema.compiler.extension import CompiledReadsExtension
+
         return CompiledReadsExtension(self)
 
     def _operation(self, query: str, document: DocumentNode, name: str | None) -> Operation | None:
@@ -152,6 +119,7 @@ class CompiledReads:
         runs (the read is evaluated from its row), and a caller refused, or whose
         permissions changed since, is answered the usual way instead."""
         ctx: RequestContext = context.context
+        self.schema = context.schema
         try:
             claims = ctx.valid_claims()
         except ClientError:
@@ -169,11 +137,13 @@ class CompiledReads:
         known = self.callers.lookup(caller) if source is not None else None
         if known is not None and source is not None:
             try:
-                data = await self._fused(context, source, operation, variables, known)
+                text = await self._fused(
+                    context.schema, ctx, query, operation, context.operation_name, variables, source, known
+                )
             except Exception as exc:  # a compiler bug: masked and logged like any unexpected error
-                return _failed(exc), "compiled"
-            if data is not None:
-                return await self._result(context, data), "compiled"
+                return failed_result(exc), "compiled"
+            if text is not None:
+                return await self._result(context, parse_json(text)), "compiled"
         principal = await signed_in(ctx)
         if principal is None:
             self.callers.pop(caller, None)
@@ -194,22 +164,25 @@ class CompiledReads:
         try:
             raw = await ctx.uow.fetch_value(text, params)
         except Exception as exc:  # a compiler bug: masked and logged like any unexpected error
-            return _failed(exc), "compiled"
+            return failed_result(exc), "compiled"
         COMPILED_SECONDS.observe(time.perf_counter() - started)
         return await self._result(context, parse_json(raw)), "compiled"
 
     async def _fused(
         self,
-        context: Any,
-        source: Any,
+        schema: Any,
+        ctx: RequestContext,
+        query: str,
         operation: Operation,
+        operation_name: str | None,
         variables: VariableValues,
+        source: Any,
         known: frozenset[str],
-    ) -> Any:
-        """The data, read in the principal lookup's statement; None to answer the usual way."""
-        ctx: RequestContext = context.context
+    ) -> str | None:
+        """The data's JSON text, read in the principal lookup's statement; None to answer
+        the usual way."""
         claims = ctx.valid_claims()
-        plan = self.plan(context.schema, context.query, operation, context.operation_name, variables, known)
+        plan = self.plan(schema, query, operation, operation_name, variables, known)
         if isinstance(plan, Refused):
             return None
         assert self._binder is not None
@@ -236,7 +209,75 @@ class CompiledReads:
         if principal.permissions != known:
             self.callers.store(caller, principal.permissions)
             return None  # planned for permissions the caller no longer has: plan again
-        return None if row.data is None else parse_json(row.data)
+        return row.data  # type: ignore[no-any-return]
+
+    async def fast(
+        self, ctx: RequestContext, query: str | None, variables: dict[str, Any] | None, name: str | None
+    ) -> str | None:
+        """The data's JSON text for an HTTP request that needs nothing of the GraphQL
+        pipeline: a query this process has validated and planned before (every limit and
+        rule depends on the text alone), for a caller seen before, with variables that pass
+        the same checks. None: the pipeline answers (and may find what this did not)."""
+        if query is None or self.schema is None or not self.settings.compiled_reads:
+            return None
+        operation = self.operations.lookup((query, name))
+        source = ctx.principal_source
+        if operation is None or source is None or operation.node.operation.value != "query":
+            return None
+        if variables_problem(variables or {}) is not None:
+            return None
+        coerced = get_variable_values(
+            self.schema._schema, operation.node.variable_definitions or (), variables or {}
+        )
+        if not isinstance(coerced, VariableValues):
+            return None
+        try:
+            claims = ctx.valid_claims()
+        except ClientError:
+            return None
+        known = self.callers.lookup((claims.user_id, claims.session_id))
+        if known is None:
+            return None
+        try:
+            return await self._fused(self.schema, ctx, query, operation, name, coerced, source, known)
+        except Exception:  # noqa: BLE001 - the pipeline answers it again, and masks what fails
+            return None
+
+    async def __call__(
+        self,
+        ctx: RequestContext,
+        query: str | None,
+        variables: dict[str, Any] | None,
+        name: str | None,
+        pipeline: Callable[[], Awaitable[ExecutionResult]],
+    ) -> ExecutionResult | None:
+        """The fast lane of the HTTP endpoint (`fast`), as a result to send: the data's JSON
+        text as PostgreSQL wrote it, passed through. In verify mode the pipeline answers
+        too, and a difference is an error."""
+        started = time.perf_counter()
+        text = await self.fast(ctx, query, variables, name)
+        if text is None:
+            return None
+        if self.settings.compiled_reads_verify:
+            answered = await pipeline()
+            if answered.errors or dumps_json(answered.data) != dumps_json(parse_json(text)):
+                return self._mismatch(query, variables, name, text, answered)
+            return answered
+        operation = name or "anonymous"
+        REQUESTS.labels(operation, "query").inc()
+        OPERATIONS.labels(operation, "compiled").inc()
+        LATENCY.labels("query").observe(time.perf_counter() - started)
+        trace = {"medgraph": {"execution": "compiled"}} if self.trace else None
+        data: Any = orjson.Fragment(text)  # written by orjson as it is (app/http.py encodes with it)
+        return ExecutionResult(data=data, errors=None, extensions=trace)
+
+    def _mismatch(self, query: Any, variables: Any, name: Any, text: str, answered: Any) -> ExecutionResult:
+        MISMATCHES.append({"query": query, "variables": variables, "compiled": text, "resolved": answered})
+        log.error("compiled_read_mismatch", operation=name, lane="fast")
+        error = GraphQLError(
+            "The compiled read differs from the resolvers' answer", extensions={"code": "COMPILER_MISMATCH"}
+        )
+        return ExecutionResult(data=None, errors=[error])
 
     async def _result(self, context: Any, data: Any) -> ExecutionResult:
         if self.settings.compiled_reads_verify:
@@ -254,8 +295,8 @@ class CompiledReads:
         )
         if hasattr(result, "__await__"):
             result = await result
-        resolved = _dumps(result.data), [e.formatted for e in result.errors or ()]
-        compiled: tuple[bytes, list[Any]] = (_dumps(data), [])
+        resolved = dumps_json(result.data), [e.formatted for e in result.errors or ()]
+        compiled: tuple[bytes, list[Any]] = (dumps_json(data), [])
         if resolved == compiled:
             return ExecutionResult(data=data, errors=None)
         MISMATCHES.append(
@@ -273,36 +314,6 @@ class CompiledReads:
         return ExecutionResult(data=None, errors=[error])
 
 
-async def signed_in(ctx: RequestContext) -> Any:
-    """The caller's principal, loaded before any field runs (None for no caller, or one
-    refused). Whichever path answers, fields then find it loaded: graphql-core stops a
-    query at the first error that nulls its data, and which sibling fields report their
-    errors first would otherwise depend on which path loaded it and when."""
-    if ctx.claims is None or ctx.auth_error:
-        return None
-    try:
-        return await ctx.principal()
-    except ClientError:
-        return None
-
-
-def _failed(exc: Exception) -> ExecutionResult:
-    return ExecutionResult(data=None, errors=[GraphQLError(type(exc).__name__, original_error=exc)])
-
-
-def parse_json(text: str) -> Any:
-    """The statement's JSON as Python values. orjson reads an integer past 64 bits as a
-    float; the resolvers read JSON columns with the standard library, which keeps it whole."""
-    return json.loads(text) if _LONG_NUMBER.search(text) else orjson.loads(text)
-
-
-def _dumps(value: Any) -> bytes:
-    try:
-        return orjson.dumps(value)
-    except TypeError:  # an integer past 64 bits
-        return json.dumps(value, separators=(",", ":")).encode()
-
-
 def _statement(plan: Plan, shapes: tuple[Any, ...], counts: list[int]) -> str:
     """The statement for these argument shapes, rendered on first use."""
     text = plan.variants.get(shapes)
@@ -311,33 +322,3 @@ def _statement(plan: Plan, shapes: tuple[Any, ...], counts: list[int]) -> str:
         if len(plan.variants) < MAX_VARIANTS:
             plan.variants[shapes] = text
     return text
-
-
-class CompiledReadsExtension(SchemaExtension):
-    """Answers a query with its compiled statement when it can (before graphql-core would
-    resolve it); counts compiled and resolved operations by name."""
-
-    def __init__(self, shared: CompiledReads) -> None:
-        self.shared = shared
-        self.path = "resolved"
-        self.reason = ""
-
-    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
-        context = self.execution_context
-        if context.operation_type is OperationType.QUERY and isinstance(context.context, RequestContext):
-            if self.shared.settings.compiled_reads:
-                result, self.reason = await self.shared.answer(context)
-                if result is not None:
-                    context.result = result
-                    self.path = "compiled"
-            else:
-                await signed_in(context.context)
-                self.reason = "compiled reads are off"
-        yield
-        OPERATIONS.labels(context.operation_name or "anonymous", self.path).inc()
-
-    def get_results(self) -> dict[str, Any]:
-        if not self.shared.trace:
-            return {}
-        trace = {"execution": self.path} | ({"reason": self.reason} if self.path == "resolved" else {})
-        return {"medgraph": trace}

@@ -115,9 +115,46 @@ async def floor_request(spec: dict[str, Any]) -> tuple[Request, Callable[[], Awa
     return request, pool.close
 
 
+def hey(spec: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """The timed run by `hey` (Go; far lighter than Python on the client side, so the
+    client leaves the cores to the servers): latency and status of every request from its
+    CSV. It cannot read the answers: peers.py checks each system's answer before the runs."""
+    import resource
+    import subprocess
+
+    headers = [arg for name, value in spec["headers"].items() for arg in ("-H", f"{name}: {value}")]
+    command = ["hey", "-z", f"{seconds}s", "-c", str(spec["clients"]), "-m", "POST"]
+    command += ["-T", "application/json", *headers, "-d", json.dumps({"query": spec["query"]})]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run([*command, "-o", "csv", spec["url"]], capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    rows = [line.split(",") for line in done.stdout.splitlines()[1:] if line]
+    latencies = [float(row[0]) for row in rows]
+    errors = [row for row in rows if row[6] != "200"]
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {
+        "requests": len(rows),
+        "wall": min(wall, seconds) if rows else wall,
+        "errors": len(errors),
+        "first_error": f"HTTP {errors[0][6]}" if errors else None,
+        "p50_ms": percentile(latencies, 0.5) * 1000,
+        "p95_ms": percentile(latencies, 0.95) * 1000,
+        "bytes": spec.get("bytes", 0),
+        "loader_cpu": cpu / wall,
+    }
+
+
 async def main() -> None:
     loop = asyncio.get_running_loop()
     spec = json.loads(await loop.run_in_executor(None, sys.stdin.readline))
+    if spec["kind"] == "http" and spec.get("loader") == "hey":
+        await loop.run_in_executor(None, hey, spec, spec["warmup"])
+        print(json.dumps({"phase": "warm"}), flush=True)
+        await loop.run_in_executor(None, sys.stdin.readline)
+        print(json.dumps(await loop.run_in_executor(None, hey, spec, spec["seconds"])), flush=True)
+        return
     make = http_request if spec["kind"] == "http" else floor_request
     request, close = await make(spec)
     try:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -76,9 +77,16 @@ async def app_statements(system: ps.System) -> float | None:
 class Bench:
     def __init__(self, db: peer_db.Database, settings: dict[str, str], args: argparse.Namespace):
         self.db, self.settings, self.args = db, settings, args
+        self.sizes: dict[tuple[str, str], int] = {}  # response bytes seen by the check
 
     async def spec(self, system: ps.System, query: str, clients: int) -> dict[str, Any]:
-        common = {"clients": clients, "warmup": self.args.warmup, "seconds": self.args.seconds}
+        common = {
+            "clients": clients,
+            "warmup": self.args.warmup,
+            "seconds": self.args.seconds,
+            "loader": self.args.loader,
+            "bytes": self.sizes.get((system.name, query), 0),
+        }
         if system.kind == "floor":
             settings = [self.settings[key] for key in SETTINGS]
             dsn = self.db.dsn(self.db.api_role)
@@ -107,6 +115,7 @@ class Bench:
         rows: dict[tuple[str, str], str] = {}
         for query in queries:
             answers = {s.name: await self.answer(s, query) for s in systems}
+            self.sizes.update({(name, query): len(text.encode()) for name, text in answers.items()})
             for name, text in answers.items():
                 try:
                     rows[name, query] = row_counts(query, json.loads(text))
@@ -254,6 +263,12 @@ def main() -> None:
         help="comma-separated concurrency levels (default 1,16)",
     )
     parser.add_argument("--query", action="append", choices=QUERY_NAMES, help="repeatable; default all")
+    parser.add_argument(
+        "--loader",
+        choices=["hey", "python"],
+        default="hey" if shutil.which("hey") else "python",
+        help="HTTP load generator: hey (Debian package `hey`; default when installed) or python (httpx)",
+    )
     parser.add_argument(
         "--system",
         action="append",
