@@ -125,7 +125,10 @@ class CompiledReads:
         except ClientError:
             return None, "not signed in"
         query, document = context.query, context.graphql_document
-        operation = self._operation(query, document, context.operation_name)
+        # Keyed by the name the request gave (None for a document's only operation), as the
+        # fast lane sees it.
+        asked = getattr(context, "_provided_operation_name", None)
+        operation = self._operation(query, document, asked)
         if operation is None:
             return None, "no single operation"
         variables = get_variable_values(
@@ -138,7 +141,7 @@ class CompiledReads:
         if known is not None and source is not None:
             try:
                 text = await self._fused(
-                    context.schema, ctx, query, operation, context.operation_name, variables, source, known
+                    context.schema, ctx, query, operation, asked, variables, source, known
                 )
             except Exception as exc:  # a compiler bug: masked and logged like any unexpected error
                 return failed_result(exc), "compiled"
@@ -149,9 +152,7 @@ class CompiledReads:
             self.callers.pop(caller, None)
             return None, "not signed in"
         self.callers.store(caller, principal.permissions)
-        plan = self.plan(
-            context.schema, query, operation, context.operation_name, variables, principal.permissions
-        )
+        plan = self.plan(context.schema, query, operation, asked, variables, principal.permissions)
         if isinstance(plan, Refused):
             return None, plan.reason
         assert self._binder is not None
@@ -263,11 +264,12 @@ class CompiledReads:
             if answered.errors or dumps_json(answered.data) != dumps_json(parse_json(text)):
                 return self._mismatch(query, variables, name, text, answered)
             return answered
-        operation = name or "anonymous"
-        REQUESTS.labels(operation, "query").inc()
-        OPERATIONS.labels(operation, "compiled").inc()
+        known = self.operations.lookup((query, name))
+        label = name or (known.node.name.value if known and known.node.name else "anonymous")
+        REQUESTS.labels(label, "query").inc()
+        OPERATIONS.labels(label, "compiled").inc()
         LATENCY.labels("query").observe(time.perf_counter() - started)
-        trace = {"medgraph": {"execution": "compiled"}} if self.trace else None
+        trace = {"medgraph": {"execution": "compiled", "lane": "fast"}} if self.trace else None
         data: Any = orjson.Fragment(text)  # written by orjson as it is (app/http.py encodes with it)
         return ExecutionResult(data=data, errors=None, extensions=trace)
 

@@ -69,3 +69,24 @@ async def test_changed_permissions_apply_on_the_next_read(tenant_a):
     refused = await tenant_a.raw(QUERY, role="viewer")
     assert refused["data"] is None
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+TWO = "query A { organizations(first: 1) { totalCount } } query B { roles(first: 1) { totalCount } }"
+
+
+async def test_a_repeated_query_skips_the_pipeline(api_engine, tenant_a):
+    settings = get_settings().model_copy(update={"compiled_reads_verify": False, "execution_info": True})
+    app = create_app(settings, "", engine=api_engine)
+    token = {"authorization": f"Bearer {await tenant_a.token()}"}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        for body in (
+            {"query": QUERY},
+            {"query": "query Named { organizations(first: 2) { totalCount } }", "operationName": "Named"},
+            {"query": TWO, "operationName": "B"},
+        ):
+            lanes = []
+            for _ in range(3):
+                answer = (await client.post("/graphql", json=body, headers=token)).json()
+                assert "errors" not in answer, answer
+                lanes.append(answer["extensions"]["medgraph"].get("lane", "pipeline"))
+            assert lanes == ["pipeline", "fast", "fast"], (body, lanes)
