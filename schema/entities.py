@@ -106,6 +106,23 @@ class EntitySpec:
     from_row: Callable[[Any], Any] = lambda row: None
 
 
+@dataclass(frozen=True)
+class CallerRoot:
+    """A root field answered from the caller's principal lookup (`me`), for compiled reads:
+    `values` maps fields to SQL over `p`, the lookup's row in the statement that fuses it
+    with the read, and `objects` maps fields holding an entity to the SQL of its key (`$1`
+    is the caller's tenant, `$2` the user). A plan with such a field is only run fused."""
+
+    values: Mapping[str, str]
+    objects: Mapping[str, str]
+
+
+def from_caller(resolver: Callable[..., Any], **declaration: Mapping[str, str]) -> Callable[..., Any]:
+    """Declare how a root field's resolver can be compiled from the caller (see CallerRoot)."""
+    resolver.__caller__ = CallerRoot(declaration["values"], declaration["objects"])  # type: ignore[attr-defined]
+    return resolver
+
+
 ENTITIES: dict[str, EntitySpec] = {}
 """Every declared entity by GraphQL type name (filled as modules are imported)."""
 
@@ -273,11 +290,13 @@ def bind_relations(classes: Iterable[type]) -> None:
 
 __all__ = [
     "ENTITIES",
+    "CallerRoot",
     "EntityError",
     "EntitySpec",
     "bind_relations",
     "derived",
     "entity",
+    "from_caller",
     "global_id_of",
     "spec_of",
     "to_one",

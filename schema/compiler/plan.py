@@ -31,6 +31,7 @@ from graphql import (
 from schema.compiler import sql
 from schema.compiler.fields import Collector, SchemaIndex
 from schema.compiler.sql import NotCompilable
+from schema.entities import ENTITIES
 from schema.filtering import FieldMatch
 from schema.node import NODE_SOURCES
 
@@ -45,8 +46,7 @@ class Obj:
 
 @dataclass
 class ToOnePart:
-    parent_alias: str
-    column: str
+    key: str  # SQL: the target's primary key (the parent's key column, or a parameter)
     table: sa.Table
     obj: Obj
 
@@ -56,7 +56,7 @@ class SlotPart:
     index: int
 
 
-Part = str | ToOnePart | SlotPart
+Part = str | ToOnePart | SlotPart | Obj  # Obj: a root object from the caller (`me`)
 
 
 @dataclass
@@ -94,6 +94,7 @@ class Plan:
     variants: dict[tuple[Any, ...], str] = field(default_factory=dict)
     fused: dict[tuple[Any, ...], str] = field(default_factory=dict)  # with the principal lookup
     static: bool = False  # no slot's arguments read a variable: bound once, for every request
+    fused_only: bool = False  # reads the principal lookup's row (`me`): run fused, or resolved
     bound: Any = None  # (shapes, parameters, counts) of a static plan, once bound
 
 
@@ -110,6 +111,7 @@ class PlanCompiler:
         self.collector = Collector(index.schema, fragments, variables)
         self.permissions = permissions
         self.slots: list[Slot] = []
+        self.fused_only = False
         self._numbers = itertools.count()
 
     def _alias(self, prefix: str) -> str:
@@ -129,6 +131,9 @@ class PlanCompiler:
                 parts.append((key, sql.literal(query.name)))
             elif name in ("node", "nodes"):
                 parts.append((key, self._node_slot(query.fields[name], nodes, many=name == "nodes")))
+            elif (caller := _caller_of(query.fields.get(name))) is not None:
+                parts.append((key, self._from_caller(caller, query.fields[name], nodes)))
+                self.fused_only = True
             else:
                 gfield = query.fields.get(name)
                 relation = _relation_of(gfield)
@@ -136,7 +141,30 @@ class PlanCompiler:
                     raise NotCompilable(f"Query.{name} has a resolver of its own")
                 parts.append((key, self._connection(relation, gfield, nodes, None, f"Query.{name}")))  # type: ignore[arg-type]
         static = not any(_reads_variables(slot.node) or _custom_where(slot) for slot in self.slots)
-        return Plan(parts, self.slots, static=static)
+        return Plan(parts, self.slots, static=static, fused_only=self.fused_only)
+
+    def _from_caller(self, caller: Any, gfield: GraphQLField, nodes: list[FieldNode]) -> Obj:
+        """A root object built from the principal lookup's row `p` (see CallerRoot)."""
+        gtype = get_named_type(gfield.type)
+        assert isinstance(gtype, GraphQLObjectType)
+        parts: list[tuple[str, Part]] = []
+        for key, sub in self.collector.subfields(nodes, gtype).items():
+            name = sub[0].name.value
+            python_name = "" if name == "__typename" else _python_name(gtype.fields[name])
+            if name == "__typename":
+                parts.append((key, sql.literal(gtype.name)))
+            elif python_name in caller.values:
+                parts.append((key, caller.values[python_name]))
+            elif python_name in caller.objects:
+                target = get_named_type(gtype.fields[name].type)
+                assert isinstance(target, GraphQLObjectType)
+                inner = self._alias("t")
+                obj = self._object(target, sub, inner)
+                table = ENTITIES[target.name].table
+                parts.append((key, ToOnePart(caller.objects[python_name], table, obj)))
+            else:
+                raise NotCompilable(f"{gtype.name}.{name} is not declared for compiled reads")
+        return Obj("p", parts)
 
     def _object(self, gtype: GraphQLObjectType, nodes: list[FieldNode], alias: str) -> Obj:
         fields = self.index.fields_of(gtype.name)
@@ -159,7 +187,8 @@ class PlanCompiler:
                 assert isinstance(target, GraphQLObjectType)
                 inner = self._alias("t")
                 obj = self._object(target, sub, inner)
-                parts.append((key, ToOnePart(alias, relation.column, relation.target.table, obj)))
+                key_sql = sql.column(alias, relation.column)
+                parts.append((key, ToOnePart(key_sql, relation.target.table, obj)))
             elif entry.kind == "connection":
                 parts.append((key, self._connection(entry.connection, gtype.fields[name], sub, alias, where)))
             else:
@@ -246,6 +275,17 @@ def _reads_variables(node: FieldNode) -> bool:
         stack.extend(getattr(value, "values", None) or ())  # lists
         stack.extend(f.value for f in getattr(value, "fields", None) or ())  # input objects
     return False
+
+
+def _python_name(gfield: GraphQLField) -> str:
+    return str(gfield.extensions["strawberry-definition"].python_name)
+
+
+def _caller_of(gfield: GraphQLField | None) -> Any:
+    if gfield is None:
+        return None
+    resolver = getattr(gfield.extensions.get("strawberry-definition"), "base_resolver", None)
+    return getattr(getattr(resolver, "wrapped_func", None), "__caller__", None)
 
 
 def _relation_of(gfield: GraphQLField | None) -> Any:

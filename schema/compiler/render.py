@@ -43,8 +43,10 @@ class Renderer:
             obj = part.obj
             return (
                 f"(SELECT {self._object(obj)} FROM {sql.ident(part.table.name)} AS {obj.alias} "
-                f"WHERE {obj.alias}.id = {sql.column(part.parent_alias, part.column)})"
+                f"WHERE {obj.alias}.id = {part.key})"
             )
+        if isinstance(part, Obj):
+            return self._object(part)
         assert isinstance(part, SlotPart)
         slot = self.plan.slots[part.index]
         if isinstance(slot, NodeSlot):

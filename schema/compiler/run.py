@@ -155,6 +155,8 @@ class CompiledReads:
         plan = self.plan(context.schema, query, operation, asked, variables, principal.permissions)
         if isinstance(plan, Refused):
             return None, plan.reason
+        if plan.fused_only:
+            return None, "it reads the principal lookup's row: answered fused from the caller's next request"
         assert self._binder is not None
         try:
             shapes, params, counts = self._binder.bind(plan, variables, ctx)

@@ -90,3 +90,20 @@ async def test_a_repeated_query_skips_the_pipeline(api_engine, tenant_a):
                 assert "errors" not in answer, answer
                 lanes.append(answer["extensions"]["medgraph"].get("lane", "pipeline"))
             assert lanes == ["pipeline", "fast", "fast"], (body, lanes)
+
+
+ME = "{ me { user { email fullName } tenant { slug } roles permissions facilityIds scopeAll __typename } }"
+
+
+async def test_me_is_read_from_the_principal_lookup_once_the_caller_is_known(api_engine, tenant_a):
+    settings = get_settings().model_copy(update={"execution_info": True})  # verify mode stays on
+    app = create_app(settings, "", engine=api_engine)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        for role in ("owner", "provider", "viewer"):
+            token = {"authorization": f"Bearer {await tenant_a.token(role)}"}
+            first = (await client.post("/graphql", json={"query": ME}, headers=token)).json()
+            again = (await client.post("/graphql", json={"query": ME}, headers=token)).json()
+            assert first["extensions"]["medgraph"]["execution"] == "resolved"
+            assert again["extensions"]["medgraph"]["execution"] == "compiled"
+            # The resolvers answered the same (verify mode), and so did the first request.
+            assert again["data"] == first["data"] and "errors" not in again, again

@@ -23,6 +23,8 @@ from modules.tenancy.types.patient import Patient
 from modules.tenancy.types.provider import Provider
 from modules.tenancy.types.trail import AuditEntry, PhiAccessEntry
 from modules.tenancy.types.user import Me, Permission, Role, Tenant, User
+from schema.compiler.sql import global_id, literal
+from schema.entities import from_caller
 from schema.listing import connection
 from schema.lists import fetch_rows, load_row
 from schema.permissions import authenticated, requires
@@ -41,6 +43,23 @@ async def _me(info: Info) -> Me:
         facility_ids=[to_global_id("Facility", f) for f in principal.facility_ids],
         scope_all=principal.scope_all,
     )
+
+
+# Compiled reads answer `me` from the principal lookup's row `p` (app_principal, migration
+# 0006) in the statement that fuses it with the read; $1 is the tenant, $2 the user.
+from_caller(
+    _me,
+    values={
+        "roles": "p.roles",
+        "permissions": 'ARRAY(SELECT k FROM unnest(p.permissions) AS k ORDER BY k COLLATE "C")',
+        "facility_ids": (
+            f"(SELECT coalesce(json_agg({global_id(literal('Facility'), 'u.f')} ORDER BY u.o), '[]'::json) "
+            "FROM unnest(p.facility_ids) WITH ORDINALITY AS u(f, o))"
+        ),
+        "scope_all": "('tenancy.scope_all' = ANY(p.permissions))",
+    },
+    objects={"user": "$2::uuid", "tenant": "$1::uuid"},
+)
 
 
 async def _permissions(info: Info) -> list[Permission]:
