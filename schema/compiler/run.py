@@ -33,7 +33,7 @@ from strawberry.types import ExecutionResult
 from app.context import RequestContext
 from app.db import single_statement
 from app.errors import ClientError
-from app.logging import get_logger
+from app.logging import get_logger, log_unexpected
 from app.metrics import COMPILED_SECONDS, LATENCY, OPERATIONS, REQUESTS
 from app.settings import Settings
 from schema.compiler.bind import Binder
@@ -243,7 +243,8 @@ class CompiledReads:
             return None
         try:
             return await self._fused(self.schema, ctx, query, operation, name, coerced, source, known)
-        except Exception:  # noqa: BLE001 - the pipeline answers it again, and masks what fails
+        except Exception as exc:  # noqa: BLE001 - the pipeline answers it again, and masks what fails
+            log_unexpected(exc, stage="compiled fast lane")
             return None
 
     async def __call__(
