@@ -23,7 +23,7 @@ from strawberry.types.arguments import convert_arguments
 from app.errors import ClientError
 from schema.compiler.plan import ConnectionSlot, NodeSlot, Plan
 from schema.compiler.sql import NotCompilable
-from schema.filtering import FieldMatch, like_pattern, stored
+from schema.filtering import FieldMatch
 from schema.node import MAX_NODES
 from schema.ordering import order_of
 from schema.pagination import decode_cursor, page_args
@@ -102,29 +102,21 @@ def bind_connection(slot: ConnectionSlot, arguments: Mapping[str, Any], ctx: Any
 
 
 def _match_terms(match: FieldMatch | None, table: Any, f: Any, params: list[Any]) -> tuple[Any, ...]:
-    """`FieldMatch.conditions`, as shape terms and their parameters."""
+    """The filter's terms (`FieldMatch.terms`, which the resolvers read too) as shape terms
+    and their parameters."""
     terms: list[tuple[Any, ...]] = []
-    if "deactivated_at" in table.c and not getattr(f, "include_deactivated", False):
-        terms.append(("active",))
-    if match is None or f is None:
-        return tuple(terms)
-    text = getattr(f, "search", None)
-    if match.search and text:
-        terms.append(("search", match.search))
-        params.append(like_pattern(text))
-    for name, column in match.columns.items():
-        value = getattr(f, name, None)
-        if value is None or value == [] or value == "":
-            continue
-        if isinstance(value, list):
-            terms.append(("in", column))
-            params.append([stored(v) for v in value])
-        elif isinstance(value, bool):
-            terms.append(("is", column, value))
+    for kind, column, value in (match or _NO_FILTER).terms(table, f):
+        if kind == "active":
+            terms.append(("active",))
+        elif kind == "is":
+            terms.append(("is", column, value))  # a literal in the text: true or false
         else:
-            terms.append(("eq", column))
-            params.append(stored(value))
+            terms.append((kind, column))
+            params.append(value)
     return tuple(terms)
+
+
+_NO_FILTER = FieldMatch()  # a list without a filter: only its soft-deleted rows are hidden
 
 
 ROW = "medgraph_row"  # the alias a list's own conditions are written against, replaced when rendered

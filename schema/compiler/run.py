@@ -193,11 +193,7 @@ class CompiledReads:
             shapes, params, counts = self._binder.bind(plan, variables, ctx)
         except NotCompilable:
             return None
-        text = plan.fused.get(shapes)
-        if text is None:
-            text = source.fused.replace("{data}", Renderer(plan, shapes, counts, base=3).data())
-            if len(plan.fused) < MAX_VARIANTS:
-                plan.fused[shapes] = text
+        text = _statement(plan, shapes, counts, fused=source.fused)
         started = time.perf_counter()
         row = await single_statement(
             ctx.engine, text, [claims.tenant_id, claims.user_id, claims.session_id, *params]
@@ -216,8 +212,8 @@ class CompiledReads:
 
     async def fast(
         self, ctx: RequestContext, query: str | None, variables: dict[str, Any] | None, name: str | None
-    ) -> str | None:
-        """The data's JSON text for an HTTP request that needs nothing of the GraphQL
+    ) -> tuple[str, Operation] | None:
+        """The data's JSON text, and the operation, for an HTTP request that needs nothing of the GraphQL
         pipeline: a query this process has validated and planned before (every limit and
         rule depends on the text alone), for a caller seen before, with variables that pass
         the same checks. None: the pipeline answers (and may find what this did not)."""
@@ -242,10 +238,11 @@ class CompiledReads:
         if known is None:
             return None
         try:
-            return await self._fused(self.schema, ctx, query, operation, name, coerced, source, known)
+            text = await self._fused(self.schema, ctx, query, operation, name, coerced, source, known)
         except Exception as exc:  # noqa: BLE001 - the pipeline answers it again, and masks what fails
             log_unexpected(exc, stage="compiled fast lane")
             return None
+        return None if text is None else (text, operation)
 
     async def __call__(
         self,
@@ -259,30 +256,23 @@ class CompiledReads:
         text as PostgreSQL wrote it, passed through. In verify mode the pipeline answers
         too, and a difference is an error."""
         started = time.perf_counter()
-        text = await self.fast(ctx, query, variables, name)
-        if text is None:
+        found = await self.fast(ctx, query, variables, name)
+        if found is None:
             return None
+        text, operation = found
         if self.settings.compiled_reads_verify:
             answered = await pipeline()
-            if answered.errors or dumps_json(answered.data) != dumps_json(parse_json(text)):
-                return self._mismatch(query, variables, name, text, answered)
+            resolved = dumps_json(answered.data), [e.formatted for e in answered.errors or ()]
+            if resolved != (dumps_json(parse_json(text)), []):
+                return _mismatch(query, variables, name, text, resolved)
             return answered
-        known = self.operations.lookup((query, name))
-        label = name or (known.node.name.value if known and known.node.name else "anonymous")
+        label = name or (operation.node.name.value if operation.node.name else "anonymous")
         REQUESTS.labels(label, "query").inc()
         OPERATIONS.labels(label, "compiled").inc()
         LATENCY.labels("query").observe(time.perf_counter() - started)
         trace = {"medgraph": {"execution": "compiled", "lane": "fast"}} if self.trace else None
         data: Any = orjson.Fragment(text)  # written by orjson as it is (app/http.py encodes with it)
         return ExecutionResult(data=data, errors=None, extensions=trace)
-
-    def _mismatch(self, query: Any, variables: Any, name: Any, text: str, answered: Any) -> ExecutionResult:
-        MISMATCHES.append({"query": query, "variables": variables, "compiled": text, "resolved": answered})
-        log.error("compiled_read_mismatch", operation=name, lane="fast")
-        error = GraphQLError(
-            "The compiled read differs from the resolvers' answer", extensions={"code": "COMPILER_MISMATCH"}
-        )
-        return ExecutionResult(data=None, errors=[error])
 
     async def _result(self, context: Any, data: Any) -> ExecutionResult:
         if self.settings.compiled_reads_verify:
@@ -304,26 +294,30 @@ class CompiledReads:
         compiled: tuple[bytes, list[Any]] = (dumps_json(data), [])
         if resolved == compiled:
             return ExecutionResult(data=data, errors=None)
-        MISMATCHES.append(
-            {
-                "query": context.query,
-                "variables": context.variables,
-                "compiled": compiled,
-                "resolved": resolved,
-            }
-        )
-        log.error("compiled_read_mismatch", operation=context.operation_name)
-        error = GraphQLError(
-            "The compiled read differs from the resolvers' answer", extensions={"code": "COMPILER_MISMATCH"}
-        )
-        return ExecutionResult(data=None, errors=[error])
+        return _mismatch(context.query, context.variables, context.operation_name, compiled, resolved)
 
 
-def _statement(plan: Plan, shapes: tuple[Any, ...], counts: list[int]) -> str:
-    """The statement for these argument shapes, rendered on first use."""
-    text = plan.variants.get(shapes)
+def _mismatch(query: Any, variables: Any, name: str | None, compiled: Any, resolved: Any) -> ExecutionResult:
+    """Verify mode found two answers: recorded for the tests, logged, and an error."""
+    MISMATCHES.append({"query": query, "variables": variables, "compiled": compiled, "resolved": resolved})
+    log.error("compiled_read_mismatch", operation=name)
+    error = GraphQLError(
+        "The compiled read differs from the resolvers' answer", extensions={"code": "COMPILER_MISMATCH"}
+    )
+    return ExecutionResult(data=None, errors=[error])
+
+
+def _statement(plan: Plan, shapes: tuple[Any, ...], counts: list[int], fused: str | None = None) -> str:
+    """The statement for these argument shapes, rendered on first use: the read alone, or
+    fused into the principal lookup's statement (`fused`, its `{data}` standing for the
+    read, whose parameters then follow the lookup's three)."""
+    texts = plan.variants if fused is None else plan.fused
+    text = texts.get(shapes)
     if text is None:
-        text = Renderer(plan, shapes, counts).statement()
-        if len(plan.variants) < MAX_VARIANTS:
-            plan.variants[shapes] = text
+        if fused is None:
+            text = Renderer(plan, shapes, counts).statement()
+        else:
+            text = fused.replace("{data}", Renderer(plan, shapes, counts, base=3).data())
+        if len(texts) < MAX_VARIANTS:
+            texts[shapes] = text
     return text
