@@ -25,7 +25,8 @@ from app.body_limit import BodySizeLimit
 from app.context import PrincipalLoader, SignInGuards
 from app.crypto import PhiCipher, cipher_for
 from app.event_hub import EventHub
-from app.http import FastReads, GraphQLEndpoint
+from app.fast_lane import FastLane, FastReads
+from app.http import GraphQLEndpoint
 from app.logging import get_logger
 from app.memory import tune_for_serving
 from app.metrics import count_statements, observe_pool, registry
@@ -106,6 +107,9 @@ def build_app(
         lifespan=lifespan,
     )
     app.state.medgraph = state
+    if fast_reads is not None:
+        # Inside the body limit and the access log, before routing and the GraphQL view.
+        app.add_middleware(FastLane, reads=fast_reads, persisted=persisted, state=state)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLog)  # outermost: refusals are logged with their request id too
     return app

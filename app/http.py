@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 from cross_web import HTTPException
@@ -35,37 +34,9 @@ from strawberry.types.unset import UNSET
 from app.auth.tokens import InvalidToken, decode_access_token
 from app.context import RequestContext, build_context
 from app.errors import AuthenticationError
+from app.fast_lane import GRAPHQL_RESPONSE, JSON, cache_control, negotiate
 from app.persisted import PersistedQueryError, bad_extensions
 from app.websockets import LegacyWSHandler, TransportWSHandler
-
-GRAPHQL_RESPONSE = "application/graphql-response+json"
-JSON = "application/json"
-
-
-def negotiate(accept: str | None) -> str | None:
-    """Pick the response media type from an Accept header (None: nothing acceptable)."""
-    if not accept:
-        return JSON
-    best: tuple[float, int, str] | None = None
-    for position, part in enumerate(accept.split(",")):
-        media, *params = (p.strip() for p in part.split(";"))
-        quality = 1.0
-        for param in params:
-            if param.startswith("q="):
-                try:
-                    quality = float(param[2:])
-                except ValueError:
-                    quality = 0.0
-        candidates = {
-            GRAPHQL_RESPONSE: GRAPHQL_RESPONSE,
-            JSON: JSON,
-            "application/*": GRAPHQL_RESPONSE,
-            "*/*": JSON,
-        }
-        chosen = candidates.get(media.lower())
-        if chosen and quality > 0 and (best is None or (quality, -position) > (best[0], best[1])):
-            best = (quality, -position, chosen)
-    return best[2] if best else None
 
 
 def _is_request_error(result: ExecutionResult) -> bool:
@@ -82,17 +53,6 @@ def _is_request_error(result: ExecutionResult) -> bool:
     )
 
 
-def cache_control(request: Request, status: int) -> str:
-    """A GET's Cache-Control. An answer to a caller who signs the request may hold PHI and
-    is theirs alone: no cache keeps it, not even the browser's. An anonymous answer depends
-    on nothing but the URL and Accept (no cookies count), so shared caches may keep a
-    success for a minute: what APQ's short GETs are for. Refusals are never kept (a
-    PersistedQueryNotFound turns into a hit once the client has sent the text)."""
-    if request.headers.get("authorization") is not None or status != 200:
-        return "private, no-store"
-    return "public, max-age=60"
-
-
 def _persisted_refusal(exc: PersistedQueryError, media: str) -> Response:
     headers = {"Cache-Control": "private, no-store"}
     body = orjson.dumps({"errors": [exc.error]})
@@ -102,21 +62,6 @@ def _persisted_refusal(exc: PersistedQueryError, media: str) -> Response:
 def _not_acceptable() -> Response:
     message = f"Not acceptable: use Accept: {GRAPHQL_RESPONSE} or {JSON}"
     return Response(orjson.dumps({"errors": [{"message": message}]}), status_code=406, media_type=JSON)
-
-
-class FastReads(Protocol):
-    """A lane that may answer a query without the GraphQL pipeline (compiled reads, whose
-    plans exist only for documents the pipeline has validated): None to let it answer.
-    `pipeline` runs the request through it, for a lane that checks itself against it."""
-
-    async def __call__(
-        self,
-        ctx: RequestContext,
-        query: str | None,
-        variables: dict[str, Any] | None,
-        name: str | None,
-        pipeline: Callable[[], Awaitable[ExecutionResult]],
-    ) -> ExecutionResult | None: ...
 
 
 class GraphQLEndpoint(GraphQL[RequestContext, None]):
@@ -152,7 +97,9 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             else:
                 raise
         if request.method == "GET" and not ide:
-            response.headers["Cache-Control"] = cache_control(request, response.status_code)
+            response.headers["Cache-Control"] = cache_control(
+                request.headers.get("authorization"), response.status_code
+            )
             response.headers["Vary"] = "Accept, Authorization"
         return response
 
@@ -173,24 +120,14 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         protocol refuses, before anything is parsed), and remembers a text sent with its
         hash once it has parsed and validated."""
         resolved = self.persisted.resolve(request_data.query, request_data.extensions)
-
-        async def pipeline() -> ExecutionResult:
-            return await super(GraphQLEndpoint, self).execute_single(
-                request=request,
-                request_adapter=request_adapter,
-                sub_response=sub_response,
-                context=context,
-                root_value=root_value,
-                request_data=dataclasses.replace(request_data, query=resolved.query),
-            )
-
-        fast = self.state.fast_reads
-        result = None
-        if fast is not None and isinstance(context, RequestContext):
-            variables = request_data.variables
-            result = await fast(context, resolved.query, variables, request_data.operation_name, pipeline)
-        if result is None:
-            result = await pipeline()
+        result = await super().execute_single(
+            request=request,
+            request_adapter=request_adapter,
+            sub_response=sub_response,
+            context=context,
+            root_value=root_value,
+            request_data=dataclasses.replace(request_data, query=resolved.query),
+        )
         if not _is_request_error(result):
             self.persisted.remember(resolved)
         return result

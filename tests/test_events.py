@@ -115,12 +115,13 @@ async def test_concurrent_writers_leave_no_gap_a_resuming_reader_can_see(api_eng
         nonlocal cursor
         seen: list[int] = []
         while True:
+            finished = stop.is_set()  # before the read: a read after the last commit ends it
             batch = await _events(api_engine, tenant_a, cursor)
             assert contiguous(cursor, batch), (cursor, [e.sequence for e in batch])
             if batch:
                 cursor = batch[-1].sequence
                 seen += [e.sequence for e in batch]
-            elif stop.is_set():
+            elif finished:
                 return seen
             await asyncio.sleep(0.005)
 
