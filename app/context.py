@@ -53,11 +53,18 @@ class PrincipalSource:
     statement around a read of the caller's: `$1`-`$3` are the tenant, user and session,
     `{data}` stands for the read (evaluated only for a caller who may act, once the lookup
     has set the transaction's settings), and `from_row` reads its principal columns
-    (raising AuthenticationError for a caller who may not act)."""
+    (raising AuthenticationError for a caller who may not act).
+
+    `known` is the cheap form for a principal found before: `$1`, `$2` the tenant and
+    user, then what `remember(principal, row)` kept of the lookup's row (the versions it
+    was current at, and the transaction settings it chose); its row's `current` says
+    whether that still holds (if not, `{data}` was not evaluated: look it up again)."""
 
     load: PrincipalLoader
     fused: str
     from_row: Callable[[AccessClaims, Any], Principal]
+    known: str
+    remember: Callable[[Principal, Any], tuple[Any, ...]]
 
     async def __call__(self, ctx: RequestContext, claims: AccessClaims) -> Principal:
         return await self.load(ctx, claims)

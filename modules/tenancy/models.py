@@ -248,3 +248,15 @@ refresh_tokens = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Index("refresh_tokens_family", "tenant_id", "family_id"),
 )
+
+
+principal_versions = sa.Table(
+    "principal_versions",
+    metadata,
+    tenant_column(),
+    sa.Column("user_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("version", sa.BigInteger, nullable=False, server_default=sa.text("1")),
+    sa.PrimaryKeyConstraint("tenant_id", "user_id"),
+)
+"""Bumped by triggers when what a principal is made of changes (migration 0007): a user's
+row (user_id), or the whole tenant's (user_id all zeros)."""

@@ -14,7 +14,9 @@ every query the test suite sends is a differential test of the compiler.
 
 from __future__ import annotations
 
+import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -28,7 +30,7 @@ from graphql.execution.values import VariableValues, get_variable_values
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
-from app.context import RequestContext
+from app.context import PrincipalSource, RequestContext
 from app.db import single_statement
 from app.errors import ClientError
 from app.logging import get_logger, log_unexpected
@@ -43,11 +45,21 @@ from schema.compiler.support import LRU, Operation, Refused, dumps_json, failed_
 from schema.input_values import variables_problem
 
 MAX_VARIANTS = 16  # statement texts kept per plan (argument shapes)
-CALLERS = 10_000  # sessions whose permission set is remembered, to plan before the lookup
+CALLERS = 10_000  # sessions whose principal is remembered, to plan (and scope) before the lookup
 FAST_TRACE = b',"extensions":{"medgraph":{"execution":"compiled","lane":"fast"}}}'
 MISMATCHES: list[dict[str, Any]] = []  # verify mode: every difference found (the tests read it)
 
 log = get_logger("medgraph.compiler")
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """What this process remembers of a session: the permission set to plan with, and what
+    the principal lookup's statement found (`PrincipalSource.remember`), for its cheap check;
+    None until a fused lookup has run for it."""
+
+    permissions: frozenset[str]
+    remembered: tuple[Any, ...] | None = None
 
 
 class CompiledReads:
@@ -57,7 +69,7 @@ class CompiledReads:
         self.settings = settings
         self.plans = LRU(settings.plan_cache_size)
         self.operations = LRU(settings.plan_cache_size)
-        self.callers = LRU(CALLERS)  # (user, session) -> the permission set last seen
+        self.callers = LRU(CALLERS)  # (user, session) -> Caller
         self.trace = (
             settings.execution_info
             if settings.execution_info is not None
@@ -150,7 +162,9 @@ class CompiledReads:
         if principal is None:
             self.callers.pop(caller, None)
             return None, "not signed in"
-        self.callers.store(caller, principal.permissions)
+        remembered = self.callers.lookup(caller)
+        if remembered is None or remembered.permissions != principal.permissions:
+            self.callers.store(caller, Caller(principal.permissions))
         plan = self.plan(context.schema, query, operation, asked, variables, principal.permissions)
         if isinstance(plan, Refused):
             return None, plan.reason
@@ -178,13 +192,17 @@ class CompiledReads:
         operation: Operation,
         operation_name: str | None,
         variables: VariableValues,
-        source: Any,
-        known: frozenset[str],
+        source: PrincipalSource,
+        known: Caller,
     ) -> str | None:
-        """The data's JSON text, read in the principal lookup's statement; None to answer
-        the usual way."""
+        """The data's JSON text, read in the statement that finds the principal; None to
+        answer the usual way.
+
+        A principal this process found before is only checked (`source.known`: still
+        current, then the transaction scoped as before); otherwise, or if it changed since,
+        it is looked up in full (`source.fused`), and remembered."""
         claims = ctx.valid_claims()
-        plan = self.plan(schema, query, operation, operation_name, variables, known)
+        plan = self.plan(schema, query, operation, operation_name, variables, known.permissions)
         if isinstance(plan, Refused):
             return None
         assert self._binder is not None
@@ -192,20 +210,28 @@ class CompiledReads:
             shapes, params, counts = self._binder.bind(plan, variables, ctx)
         except NotCompilable:
             return None
-        text = _statement(plan, shapes, counts, fused=source.fused)
+        caller = (claims.user_id, claims.session_id)
         started = time.perf_counter()
+        if known.remembered is not None and not plan.fused_only:
+            text = _statement(plan, shapes, counts, fused=source.known)
+            row = await single_statement(
+                ctx.engine, text, [claims.tenant_id, claims.user_id, *known.remembered, *params]
+            )
+            if row is not None and row.current:
+                COMPILED_SECONDS.observe(time.perf_counter() - started)
+                return row.data  # type: ignore[no-any-return]
+        text = _statement(plan, shapes, counts, fused=source.fused)
         row = await single_statement(
             ctx.engine, text, [claims.tenant_id, claims.user_id, claims.session_id, *params]
         )
         COMPILED_SECONDS.observe(time.perf_counter() - started)
-        caller = (claims.user_id, claims.session_id)
         try:
             principal = source.from_row(claims, row)
         except ClientError:
             self.callers.pop(caller, None)
             return None  # refused: the resolvers answer with the reason
-        if principal.permissions != known:
-            self.callers.store(caller, principal.permissions)
+        self.callers.store(caller, Caller(principal.permissions, source.remember(principal, row)))
+        if principal.permissions != known.permissions:
             return None  # planned for permissions the caller no longer has: plan again
         return row.data  # type: ignore[no-any-return]
 
@@ -302,15 +328,21 @@ def _mismatch(query: Any, variables: Any, name: str | None, compiled: Any, resol
 
 def _statement(plan: Plan, shapes: tuple[Any, ...], counts: list[int], fused: str | None = None) -> str:
     """The statement for these argument shapes, rendered on first use: the read alone, or
-    fused into the principal lookup's statement (`fused`, its `{data}` standing for the
-    read, whose parameters then follow the lookup's three)."""
+    fused into a principal statement (`fused`, its `{data}` standing for the read, whose
+    parameters then follow the principal statement's own)."""
     texts = plan.variants if fused is None else plan.fused
-    text = texts.get(shapes)
+    key = shapes if fused is None else (fused, shapes)
+    text = texts.get(key)
     if text is None:
         if fused is None:
             text = Renderer(plan, shapes, counts).statement()
         else:
-            text = fused.replace("{data}", Renderer(plan, shapes, counts, base=3).data())
-        if len(texts) < MAX_VARIANTS:
-            texts[shapes] = text
+            text = fused.replace("{data}", Renderer(plan, shapes, counts, base=_parameters(fused)).data())
+        if len(texts) < 2 * MAX_VARIANTS:
+            texts[key] = text
     return text
+
+
+def _parameters(template: str) -> int:
+    """How many parameters a principal statement numbers before the read's."""
+    return max(int(n) for n in re.findall(r"\$(\d+)", template))

@@ -319,6 +319,18 @@ def principal_from_row(claims: AccessClaims, row: Any) -> Principal:
     )
 
 
+def remember_principal(principal: Principal, row: Any) -> tuple[Any, ...]:
+    """What `app_known_principal` needs to check a principal found before and scope the
+    transaction as `app_principal` did: the versions it was current at, then the settings."""
+    return (
+        row.user_version,
+        row.tenant_version,
+        "all" if principal.scope_all else "memberships",
+        ",".join(str(f) for f in principal.facility_ids),
+        ",".join(str(o) for o in principal.organization_ids),
+    )
+
+
 PRINCIPAL = PrincipalSource(
     load_principal,
     fused=(
@@ -326,6 +338,11 @@ PRINCIPAL = PrincipalSource(
         "FROM app_principal($1::uuid, $2::uuid, $3::uuid) AS p"
     ),
     from_row=principal_from_row,
+    known=(
+        "SELECT k.current, CASE WHEN k.current THEN {data} END AS data FROM app_known_principal("
+        "$1::uuid, $2::uuid, $3::bigint, $4::bigint, $5::text, $6::text, $7::text) AS k"
+    ),
+    remember=remember_principal,
 )
 """Who is asking, for the composition root: loaded in the request's transaction, or looked
 up in the same statement as a compiled read (one round trip for the whole request)."""
