@@ -22,7 +22,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from app.auth.passwords import password_workers
 from app.body_limit import BodySizeLimit
-from app.context import PrincipalLoader, SignInGuards
+from app.context import PrincipalLoader, RequestContext, SignInGuards, build_context
 from app.crypto import PhiCipher, cipher_for
 from app.event_hub import EventHub
 from app.fast_lane import FastLane, FastReads
@@ -48,6 +48,31 @@ class AppState:
     events: EventHub
     persisted: PersistedQueries
     fast_reads: FastReads | None = None
+
+    def context(
+        self,
+        *,
+        authorization: str | None,
+        headers: Any,
+        client_ip: str | None,
+        request_id: str | None,
+        request: Any = None,
+        response: Any = None,
+    ) -> RequestContext:
+        """A request's context, over what every request of this app shares."""
+        return build_context(
+            settings=self.settings,
+            engine=self.engine,
+            cipher=self.cipher,
+            guards=self.guards,
+            principal_loader=self.principal_loader,
+            authorization=authorization,
+            headers=headers,
+            client_ip=client_ip,
+            request_id=request_id,
+            request=request,
+            response=response,
+        )
 
 
 def build_app(

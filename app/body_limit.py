@@ -39,7 +39,7 @@ class BodySizeLimit:
         while True:
             message = await receive()
             if message["type"] != "http.request":  # the client left: let the app see it
-                await self.app(scope, _replay(receive, message), send)
+                await self.app(scope, replay(receive, message), send)
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
@@ -50,7 +50,7 @@ class BodySizeLimit:
             if not message.get("more_body", False):
                 break
         body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-        await self.app(scope, _replay(receive, body), send)
+        await self.app(scope, replay(receive, body), send)
 
     async def _refuse(self, send: Send) -> None:
         body = orjson.dumps(
@@ -82,7 +82,7 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-def _replay(receive: Receive, first: Message) -> Receive:
+def replay(receive: Receive, first: Message) -> Receive:
     """A `receive` that hands over what was read already, then whatever the client sends
     next (a disconnect), so the application sees the request exactly as it came."""
     pending = [first]

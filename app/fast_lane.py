@@ -17,20 +17,14 @@ answers every request this lane answers too, and a difference is reported.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 import orjson
 
-from app.context import RequestContext, build_context
+from app.body_limit import ASGIApp, Message, Receive, Scope, Send, replay
+from app.context import RequestContext
 from app.persisted import PersistedQueries, PersistedQueryError
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -74,13 +68,13 @@ class FastLane:
         answer = None
         if media is not None and request is not None:
             answer = await self._answer(scope, headers, request)
-        replay = receive if message is None else _replay(receive, message)
+        replayed = receive if message is None else replay(receive, message)
         if answer is None:
-            await self.app(scope, replay, send)
+            await self.app(scope, replayed, send)
             return
         response = _response(scope, headers, media or JSON, answer)
         if self.reads.verify:
-            await self._verify(scope, replay, request or {}, response)
+            await self._verify(scope, replayed, request or {}, response)
         await _send(send, *response)
 
     async def _answer(self, scope: Scope, headers: dict[str, str], request: dict[str, Any]) -> bytes | None:
@@ -90,14 +84,8 @@ class FastLane:
             return None  # the pipeline gives the protocol's answer
         if resolved.query is None:
             return None
-        state = self.state
         client = scope.get("client")
-        ctx = build_context(
-            settings=state.settings,
-            engine=state.engine,
-            cipher=state.cipher,
-            guards=state.guards,
-            principal_loader=state.principal_loader,
+        ctx = self.state.context(
             authorization=headers.get("authorization"),
             headers=headers,
             client_ip=client[0] if client else None,
@@ -225,15 +213,6 @@ def _response(scope: Scope, headers: dict[str, str], media: str, body: bytes) ->
 async def _send(send: Send, status: int, headers: list, body: bytes) -> None:
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-def _replay(receive: Receive, first: Message) -> Receive:
-    pending = [first]
-
-    async def replay() -> Message:
-        return pending.pop() if pending else await receive()
-
-    return replay
 
 
 def _comparable(body: bytes) -> Any:

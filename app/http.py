@@ -32,7 +32,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from app.auth.tokens import InvalidToken, decode_access_token
-from app.context import RequestContext, build_context
+from app.context import RequestContext
 from app.errors import AuthenticationError
 from app.fast_lane import GRAPHQL_RESPONSE, JSON, cache_control, negotiate
 from app.persisted import PersistedQueryError, bad_extensions
@@ -133,13 +133,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         return result
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
-        state = self.state
-        ctx = build_context(
-            settings=state.settings,
-            engine=state.engine,
-            cipher=state.cipher,
-            guards=state.guards,
-            principal_loader=state.principal_loader,
+        ctx = self.state.context(
             authorization=request.headers.get("authorization"),
             headers=request.headers,
             client_ip=request.client.host if request.client else None,

@@ -338,7 +338,7 @@ def _statement(plan: Plan, shapes: tuple[Any, ...], counts: list[int], fused: st
             text = Renderer(plan, shapes, counts).statement()
         else:
             text = fused.replace("{data}", Renderer(plan, shapes, counts, base=_parameters(fused)).data())
-        if len(texts) < 2 * MAX_VARIANTS:
+        if len(texts) < 2 * MAX_VARIANTS:  # fused: two principal statements per shape
             texts[key] = text
     return text
 

@@ -6,18 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.websockets.server import ServerThread
+from tests.websockets.server import ServerThread, serving
 
 
 @pytest.fixture(scope="package")
 def server(owner_url: str, api_engine) -> Iterator[ServerThread]:  # type: ignore[no-untyped-def]
-    thread = ServerThread(owner_url)
-    thread.start()
-    try:
+    with serving(owner_url, api_engine) as thread:
         yield thread
-    finally:
-        thread.stop()
-        # The server's create_app pointed the pool gauges at its engine; point them back.
-        from app.metrics import observe_pool
-
-        observe_pool(api_engine)

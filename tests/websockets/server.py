@@ -7,10 +7,13 @@ engine is bound to the loop its connections were made on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from typing import Any
 
 import uvicorn
 
@@ -74,3 +77,18 @@ class ServerThread:
     @property
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/graphql"
+
+
+@contextlib.contextmanager
+def serving(owner_url: str, api_engine: Any, settings: Settings | None = None) -> Iterator[ServerThread]:
+    """A started server for a fixture, stopped after; the server's create_app pointed the
+    pool gauges at its own engine, so they are pointed back at the tests' engine."""
+    thread = ServerThread(owner_url, settings)
+    thread.start()
+    try:
+        yield thread
+    finally:
+        thread.stop()
+        from app.metrics import observe_pool
+
+        observe_pool(api_engine)

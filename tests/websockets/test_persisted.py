@@ -12,7 +12,7 @@ import pytest
 
 from app.settings import OPERATIONS_DIR, Settings
 from tests.websockets.client import LEGACY_WS, TRANSPORT_WS, auth, initialise, open_socket, receive, run, send
-from tests.websockets.server import ServerThread
+from tests.websockets.server import ServerThread, serving
 
 TYPENAME = "{ __typename }"
 ORGANIZATIONS = "{ organizations { totalCount } }"
@@ -26,15 +26,9 @@ def pq(text: str) -> dict[str, Any]:
 def locked_server(owner_url: str, api_engine, tmp_path_factory) -> Iterator[ServerThread]:  # type: ignore[no-untyped-def]
     documents: Path = tmp_path_factory.mktemp("ws-operations")
     (documents / "Typename.graphql").write_text(TYPENAME)
-    thread = ServerThread(owner_url, Settings(persisted_only=True, persisted_documents=documents))
-    thread.start()
-    try:
+    settings = Settings(persisted_only=True, persisted_documents=documents)
+    with serving(owner_url, api_engine, settings) as thread:
         yield thread
-    finally:
-        thread.stop()
-        from app.metrics import observe_pool
-
-        observe_pool(api_engine)
 
 
 async def subscribe(ws: Any, op_id: str, payload: dict[str, Any]) -> dict[str, Any]:
