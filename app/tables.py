@@ -38,6 +38,25 @@ def deactivated_at() -> sa.Column:
     return sa.Column("deactivated_at", sa.DateTime(timezone=True))
 
 
+def internal(column: sa.Column) -> sa.Column:
+    """Mark a column the database keeps for its own use (a search document, say): the row
+    readers and writers (`readable`) leave it out, so it is neither sent to the API on
+    every read nor copied into audit rows."""
+    column.info["internal"] = True
+    return column
+
+
+def readable(table: sa.Table) -> list[sa.Column]:
+    """The columns of `table` the API reads: all but those marked `internal`."""
+    found = _readable.get(table)
+    if found is None:
+        found = _readable[table] = [c for c in table.c if not c.info.get("internal")]
+    return found
+
+
+_readable: dict[sa.Table, list[sa.Column]] = {}
+
+
 audit_log = sa.Table(
     "audit_log",
     metadata,

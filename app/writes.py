@@ -16,13 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import Actor, write_audit
 from app.errors import raise_not_found
+from app.tables import readable
 
 
 async def insert_row(
     conn: AsyncConnection, actor: Actor, table: sa.Table, entity_type: str, values: dict[str, Any]
 ) -> Any:
     row = (
-        await conn.execute(sa.insert(table).values(tenant_id=actor.tenant_id, **values).returning(table))
+        await conn.execute(
+            sa.insert(table).values(tenant_id=actor.tenant_id, **values).returning(*readable(table))
+        )
     ).one()
     await write_audit(conn, actor, f"{entity_type.lower()}.create", entity_type, row.id, None, row)
     return row
@@ -30,7 +33,7 @@ async def insert_row(
 
 async def lock_row(conn: AsyncConnection, table: sa.Table, pk: uuid.UUID) -> Any | None:
     """The current row, locked for update; None when missing or not visible."""
-    return (await conn.execute(sa.select(table).where(table.c.id == pk).with_for_update())).first()
+    return (await conn.execute(sa.select(*readable(table)).where(table.c.id == pk).with_for_update())).first()
 
 
 async def update_row(
@@ -45,7 +48,9 @@ async def update_row(
     if "updated_at" in table.c:
         values = {**values, "updated_at": sa.func.now()}
     row = (
-        await conn.execute(sa.update(table).where(table.c.id == before.id).values(**values).returning(table))
+        await conn.execute(
+            sa.update(table).where(table.c.id == before.id).values(**values).returning(*readable(table))
+        )
     ).one()
     await write_audit(conn, actor, f"{entity_type.lower()}.{action}", entity_type, row.id, before, row)
     return row

@@ -41,6 +41,17 @@ Guard = Callable[[Info, Any], Awaitable[None]]
 
 
 @dataclass(frozen=True)
+class Ranked:
+    """A sort field computed from the filter (relevance to a search, say): `rank(filter)`
+    is an integer expression over the listed table, or None when the filter gives nothing
+    to rank by. A filter that ranks sorts by it, highest first, unless `orderBy` says
+    otherwise; `orderBy` naming it without anything to rank by sorts by the default."""
+
+    field: str
+    rank: Callable[[Any], sa.ColumnElement[int] | None]
+
+
+@dataclass(frozen=True)
 class Listing:
     """How lists of one entity are filtered and sorted.
 
@@ -57,6 +68,7 @@ class Listing:
     order: type | None = None
     fixed_order: tuple[str, bool] | None = None
     matches: Callable[[RequestContext, Any], MatchRecorder | None] | None = None
+    ranked: Ranked | None = None
 
     def __post_init__(self) -> None:
         for column in self.sort.values():
@@ -73,6 +85,19 @@ class Listing:
         if ordered or self.fixed_order is None:
             return order_of(self.order())  # type: ignore[misc]
         return self.fixed_order
+
+    def sort_of(
+        self, order: Any, filter: Any, default: tuple[str, bool]
+    ) -> tuple[str, bool, sa.ColumnElement[int] | None]:
+        """(sort field, descending, its expression when computed) for an `orderBy` input
+        (or None) and a filter; the one place both the resolvers and the compiler ask."""
+        field, descending = order_of(order) if order is not None else default
+        if self.ranked is None or (order is not None and field != self.ranked.field):
+            return field, descending, None
+        rank = self.ranked.rank(filter)
+        if rank is None:
+            return (*default, None) if field == self.ranked.field else (field, descending, None)
+        return self.ranked.field, descending if order is not None else True, rank
 
     def conditions(self, ctx: RequestContext, filter: Any) -> list[sa.ColumnElement[bool]]:
         if isinstance(self.where, FieldMatch):
@@ -180,21 +205,37 @@ def connection(
             if value is not None:
                 pk = decode_id(value, type_name)
                 where.append(listing.table.c[name] == pk if pk else sa.false())
-        order = arguments.get("order_by")
-        sort = order_of(order) if order is not None else default_sort
+        sort_field, descending, rank = listing.sort_of(arguments.get("order_by"), chosen, default_sort)
         args = page_args(
             arguments.get("first"), arguments.get("after"), arguments.get("last"), arguments.get("before")
         )
         recorder = listing.matches(ctx, chosen) if listing.matches is not None else None
         if parent is None:
             return await list_connection(
-                ctx, listing, target.from_row, where, *sort, args, record_matches=recorder
+                ctx,
+                listing,
+                target.from_row,
+                where,
+                sort_field,
+                descending,
+                args,
+                record_matches=recorder,
+                rank=rank,
             )
-        key = ("nested", id(listing), parent, repr(chosen), sort, args)
+        key = ("nested", id(listing), parent, repr(chosen), sort_field, descending, args)
         loader = ctx.loaders.get(
             key,
             lambda c: nested_connection_loader(
-                c, listing, target.from_row, parent, where, *sort, args, record_matches=recorder
+                c,
+                listing,
+                target.from_row,
+                parent,
+                where,
+                sort_field,
+                descending,
+                args,
+                record_matches=recorder,
+                rank=rank,
             ),
         )
         return await loader.load(self.row.id)
@@ -205,4 +246,4 @@ def connection(
     return strawberry.field(resolver=resolve, description=description, extensions=extensions)
 
 
-__all__ = ["ConnectionSpec", "Listing", "connection"]
+__all__ = ["ConnectionSpec", "Listing", "Ranked", "connection"]

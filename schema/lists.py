@@ -16,6 +16,7 @@ from aiodataloader import DataLoader
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.context import RequestContext
+from app.tables import readable
 from schema.pagination import Order, PageArgs, bound_page, build_connection, cursor_conditions
 from schema.relay import Connection
 from schema.statements import shaped
@@ -36,9 +37,21 @@ class Sortable(Protocol):
     def sort(self) -> Mapping[str, str]: ...  # sort field -> column
 
 
-def _order(spec: Sortable, field: str, descending: bool) -> tuple[Order, str]:
+RANK = "medgraph_rank"
+"""The label of a computed sort key in a page's rows (see `Listing.sort_of`)."""
+
+
+def _order(
+    spec: Sortable, field: str, descending: bool, rank: sa.ColumnElement[Any] | None
+) -> tuple[Order, str]:
+    if rank is not None:
+        return Order(rank, descending), RANK
     column_name = spec.sort[field]
     return Order(spec.table.c[column_name], descending), column_name
+
+
+def _columns(table: sa.Table, rank: sa.ColumnElement[Any] | None) -> list[Any]:
+    return [*readable(table), rank.label(RANK)] if rank is not None else readable(table)
 
 
 def any_of(column: sa.ColumnElement[Any], keys: Sequence[Any]) -> sa.ColumnElement[bool]:
@@ -55,8 +68,8 @@ async def fetch_rows(
     return await ctx.uow.read(fetch)
 
 
-def _page_shape(spec: Sortable, order: Order, args: PageArgs, parent: str | None) -> Hashable:
-    return ("page", spec.table, order.column.key, order.descending, args.size, args.backwards, parent)
+def _page_shape(spec: Sortable, sort_key: str, order: Order, args: PageArgs, parent: str | None) -> Hashable:
+    return ("page", spec.table, sort_key, order.descending, args.size, args.backwards, parent)
 
 
 async def list_connection(
@@ -69,17 +82,20 @@ async def list_connection(
     args: PageArgs,
     *,
     record_matches: MatchRecorder | None = None,
+    rank: sa.ColumnElement[Any] | None = None,
 ) -> Connection[T]:
     """One page of a list. `record_matches`, when given, hears of every row the filter
     matches, whatever the page holds: a search by PHI reveals a match through
-    `totalCount` or `hasNextPage` as surely as through a row, so each match is logged."""
-    order, sort_key = _order(spec, order_field, descending)
+    `totalCount` or `hasNextPage` as surely as through a row, so each match is logged.
+    `rank`, when given, is the sort key instead of the `order_field` column."""
+    order, sort_key = _order(spec, order_field, descending, rank)
     table = spec.table
     paged = [*where, *cursor_conditions(order, table.c.id, args)]
     page, params = shaped(
-        _page_shape(spec, order, args, None),
+        _page_shape(spec, sort_key, order, args, None),
         paged,
-        lambda: bound_page(sa.select(table).where(*paged), order, table.c.id, args),
+        lambda: bound_page(sa.select(*_columns(table, rank)).where(*paged), order, table.c.id, args),
+        () if rank is None else (rank,),
     )
     rows = await fetch_rows(ctx, page, params)
     if record_matches is not None:
@@ -101,7 +117,7 @@ def rows_by_id_loader(ctx: RequestContext, table: sa.Table, make: Callable[[Any]
 
     async def batch(keys: list[uuid.UUID]) -> list[T | None]:
         where = [any_of(table.c.id, keys)]
-        stmt, params = shaped(("by_id", table), where, lambda: sa.select(table).where(*where))
+        stmt, params = shaped(("by_id", table), where, lambda: sa.select(*readable(table)).where(*where))
         rows = await fetch_rows(ctx, stmt, params)
         found = {row.id: make(row) for row in rows}
         return [found.get(key) for key in keys]
@@ -130,6 +146,7 @@ def nested_connection_loader(
     args: PageArgs,
     *,
     record_matches: MatchRecorder | None = None,
+    rank: sa.ColumnElement[Any] | None = None,
 ) -> DataLoader:
     """One connection per parent id, for a whole batch of parents in one query
     (and, with `record_matches`, one more query for every match of the whole batch).
@@ -137,7 +154,7 @@ def nested_connection_loader(
     Register it under a key made of the field's arguments (see LoaderRegistry), so
     every parent asking with the same arguments joins the same batch.
     """
-    order, sort_key = _order(spec, order_field, descending)
+    order, sort_key = _order(spec, order_field, descending, rank)
     parent_col = spec.table.c[parent]
 
     async def count_for(parent_id: uuid.UUID) -> int:
@@ -149,9 +166,12 @@ def nested_connection_loader(
     async def batch(keys: list[uuid.UUID]) -> list[Connection[T]]:
         of_parents = [any_of(parent_col, keys), *paged]
         page, params = shaped(
-            _page_shape(spec, order, args, parent),
+            _page_shape(spec, sort_key, order, args, parent),
             of_parents,
-            lambda: bound_page(sa.select(table).where(*of_parents), order, table.c.id, args, parent_col),
+            lambda: bound_page(
+                sa.select(*_columns(table, rank)).where(*of_parents), order, table.c.id, args, parent_col
+            ),
+            () if rank is None else (rank,),
         )
         rows = await fetch_rows(ctx, page, params)
         if record_matches is not None:

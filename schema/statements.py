@@ -24,14 +24,18 @@ _kept: dict[Hashable, tuple[Any, tuple[str, ...]]] = {}
 
 
 def shaped(
-    shape: Hashable, where: Sequence[sa.ColumnElement[bool]], build: Callable[[], Any]
+    shape: Hashable,
+    where: Sequence[sa.ColumnElement[bool]],
+    build: Callable[[], Any],
+    values: Sequence[sa.ColumnElement[Any]] = (),
 ) -> tuple[Any, dict[str, Any]]:
     """The statement `build()` makes (from `where`, plus what `shape` names), and the
-    parameters that bind this request's values of `where` to it."""
+    parameters that bind this request's values of `where` to it. `values` are other
+    expressions of the statement with values of their own (a computed sort key, say)."""
     structure: Hashable = ()
     binds: Sequence[Any] = ()
-    if where:
-        key = sa.and_(*where)._generate_cache_key()
+    if where or values:
+        key = (sa.tuple_(*where, *values) if values else sa.and_(*where))._generate_cache_key()
         if key is None:  # something SQLAlchemy cannot cache: build it every time
             return build(), {}
         structure, binds = key.key, key.bindparams

@@ -5,7 +5,8 @@
 - `modules/<name>/` imports `app/`, `schema/`, its own files, and another module only
   through that module's `__init__.py`;
 - `medgraph/` (the composition root) and `migrations/env.py` may import anything;
-  a migration revision imports only `app/` and `migrations/rls.py`.
+  a migration revision (the kernel's, or a module's own) imports only `app/` and
+  `migrations/rls.py`.
 
 Imports under `if TYPE_CHECKING:` are for the type checker and are not counted; imports
 inside functions are.
@@ -78,6 +79,10 @@ def import_graph() -> dict[str, set[str]]:
 
 def layer_violation(importer: str, imported: str) -> str | None:
     top = imported.split(".")[0]
+    revision = importer.startswith("migrations.versions") or ".migrations." in importer
+    if revision or importer == "migrations.rls":  # the kernel's revisions and the modules' own
+        helper = imported == "migrations.rls"
+        return None if top == "app" or helper else "a migration imports app/ and migrations/rls.py only"
     if importer.startswith("app"):
         return None if top == "app" else "app/ imports only app/"
     if importer.startswith("schema"):
@@ -92,9 +97,6 @@ def layer_violation(importer: str, imported: str) -> str | None:
         if len(parts) < 2 or parts[1] == own or len(parts) == 2:
             return None
         return f"modules.{own} imports modules.{parts[1]} other than through its __init__"
-    if importer.startswith("migrations.versions") or importer == "migrations.rls":
-        helper = imported == "migrations.rls"
-        return None if top == "app" or helper else "a migration imports app/ and migrations/rls.py only"
     return None  # the composition root: medgraph/, migrations/env.py
 
 

@@ -231,12 +231,13 @@ async def test_healthz(client):
 
 async def test_readyz_reports_migrations(client):
     from app.migrate import head_revision
+    from medgraph.installed import migration_locations
 
     response = await client.get("/readyz")
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "ok"
-    assert body["migrations"] == head_revision()
+    assert body["migrations"] == head_revision(migration_locations())
 
 
 async def test_metrics(tenant_a, client):

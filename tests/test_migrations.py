@@ -6,7 +6,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app import migrate
+from medgraph.installed import migration_locations
 from tests.conftest import _fresh_database
+
+LOCATIONS = migration_locations()  # the kernel's revisions and every installed module's
 
 
 async def _tables(url: str) -> set[str]:
@@ -21,16 +24,16 @@ async def _tables(url: str) -> set[str]:
 
 async def test_upgrade_downgrade_upgrade():
     url = await _fresh_database("medgraph_migration_roundtrip")
-    await migrate.upgrade(url)
+    await migrate.upgrade(url, locations=LOCATIONS)
     at_head = await _tables(url)
-    assert {"tenants", "organizations", "patients", "audit_log", "phi_access_log"} <= at_head
-    await migrate.downgrade(url, "base")
+    assert {"tenants", "organizations", "patients", "audit_log", "products", "stock_movements"} <= at_head
+    await migrate.downgrade(url, "base", locations=LOCATIONS)
     assert await _tables(url) == {"alembic_version"}
-    await migrate.upgrade(url)
+    await migrate.upgrade(url, locations=LOCATIONS)
     assert await _tables(url) == at_head
     engine = create_async_engine(url)
     try:
-        assert await migrate.current_revision(engine) == migrate.head_revision()
+        assert await migrate.current_revision(engine) == migrate.head_revision(LOCATIONS)
     finally:
         await engine.dispose()
 
@@ -38,7 +41,7 @@ async def test_upgrade_downgrade_upgrade():
 def test_one_linear_history():
     from alembic.script import ScriptDirectory
 
-    script = ScriptDirectory.from_config(migrate.alembic_config(""))
+    script = ScriptDirectory.from_config(migrate.alembic_config("", LOCATIONS))
     assert len(script.get_heads()) == 1
     for revision in script.walk_revisions():
         assert not revision.is_merge_point

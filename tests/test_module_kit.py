@@ -18,7 +18,7 @@ from strawberry.types import Info
 from app.migrate import head_revision
 from app.settings import get_settings
 from medgraph.cli import run_migrations
-from medgraph.installed import INSTALLED_MODULES, catalog
+from medgraph.installed import INSTALLED_MODULES, catalog, migration_locations
 from modules.tenancy import provision_tenant
 from modules.tenancy.errors import TenancyErrorCode, mutate
 from schema.entities import ENTITIES, EntityError, entity
@@ -66,7 +66,9 @@ def downgrade() -> None:
 def widgets_module(migrations: Path) -> Module:
     """A module with its own revisions, as a new module keeps them (modules/<name>/migrations/)."""
     migrations.mkdir()
-    (migrations / "widgets_0001.py").write_text(WIDGETS_REVISION.format(head=head_revision()))
+    (migrations / "widgets_0001.py").write_text(
+        WIDGETS_REVISION.format(head=head_revision(migration_locations()))
+    )
     return Module(
         name="widgets",
         metadata=widgets_metadata,

@@ -15,6 +15,7 @@ from modules.tenancy.service.provisioning import (
     set_tenant_active,
     sync_permission_catalog,
 )
+from modules.tenancy.types.refs import FacilityRef, UserRef
 from schema.module import Module, SchemaParts
 
 PERMISSIONS = {
@@ -101,6 +102,8 @@ MODULE = Module(
 __all__ = [
     "MODULE",
     "create_owner",
+    "FacilityRef",
+    "UserRef",
     "PRINCIPAL",
     "load_principal",
     "provision_tenant",

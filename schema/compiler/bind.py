@@ -25,7 +25,6 @@ from schema.compiler.plan import ConnectionSlot, NodeSlot, Plan
 from schema.compiler.sql import NotCompilable
 from schema.filtering import FieldMatch
 from schema.node import MAX_NODES
-from schema.ordering import order_of
 from schema.pagination import decode_cursor, page_args
 from schema.relay import decode_id, from_global_id
 
@@ -74,11 +73,9 @@ def bind_connection(slot: ConnectionSlot, arguments: Mapping[str, Any], ctx: Any
     page = page_args(
         arguments.get("first"), arguments.get("after"), arguments.get("last"), arguments.get("before")
     )
-    order = arguments.get("order_by")
-    sort_field, descending = order_of(order) if order is not None else spec.default_sort
-    column = listing.sort[sort_field]
-    params: list[Any] = [page.size]
     chosen = arguments.get("filter")
+    sort_field, descending, rank = listing.sort_of(arguments.get("order_by"), chosen, spec.default_sort)
+    params: list[Any] = [page.size]
     if listing.matches is not None and listing.matches(ctx, chosen) is not None:
         raise NotCompilable("this filter finds rows by PHI: each match is logged by the resolvers")
     if listing.where is None or isinstance(listing.where, FieldMatch):
@@ -94,10 +91,13 @@ def bind_connection(slot: ConnectionSlot, arguments: Mapping[str, Any], ctx: Any
         by.append((name, pk is not None))
         if pk is not None:
             params.append(pk)
+    # The sort key: a column, or a computed one (its SQL and parameters, like a condition's).
+    sort: Any = listing.sort[sort_field] if rank is None else _own_terms([rank], listing.table, params)[0]
+    key = listing.table.c[sort] if rank is None else rank
     for cursor in (page.after, page.before):
         if cursor:
-            params.extend(decode_cursor(cursor, listing.table.c[column]))
-    shape = (page.backwards, column, descending, bool(page.after), bool(page.before), terms, tuple(by))
+            params.extend(decode_cursor(cursor, key))
+    shape = (page.backwards, sort, descending, bool(page.after), bool(page.before), terms, tuple(by))
     return shape, params
 
 
@@ -123,8 +123,9 @@ ROW = "medgraph_row"  # the alias a list's own conditions are written against, r
 
 
 def _own_terms(conditions: list[Any], table: Any, params: list[Any]) -> tuple[Any, ...]:
-    """The SQLAlchemy conditions a list's own `where` function returns, as SQL text against
-    the alias ROW with their parameters (`$1`... of their own, renumbered when rendered)."""
+    """The SQLAlchemy conditions a list's own `where` function returns (or a computed sort
+    key), as SQL text against the alias ROW with their parameters (`$1`... of their own,
+    renumbered when rendered)."""
     adapter = ClauseAdapter(table.alias(ROW))
     terms = []
     for condition in conditions:

@@ -16,6 +16,7 @@ from typing import Any
 from schema.compiler import sql
 from schema.compiler.bind import ROW
 from schema.compiler.plan import ConnectionSlot, NodeSlot, Obj, Part, Plan, SlotPart, ToOnePart
+from schema.lists import RANK
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
@@ -81,7 +82,7 @@ class Renderer:
         )
 
     def _connection(self, slot: ConnectionSlot, index: int) -> str:
-        backwards, column, descending, after, before, terms, by = self.shapes[index]
+        backwards, sort, descending, after, before, terms, by = self.shapes[index]
         listing = slot.spec.listing
         table = listing.table
         numbers = iter(range(1, 1_000))
@@ -105,23 +106,28 @@ class Renderer:
                 conditions.append(lambda a: "false")
         t = slot.alias
         keyed = [condition(t) for condition in conditions]
-        sort_type = sql.sql_type(table.c[column])
+        if isinstance(sort, tuple):  # a computed sort key (a list's rank), kept as a column of the page
+            key, sort_type = f"({_term(sort, table, param)(t)})", "integer"
+            kept, cursor_text = f", {key} AS {RANK}", f"{t}.{RANK}::text"
+        else:
+            key, sort_type = sql.column(t, sort), sql.sql_type(table.c[sort])
+            kept, cursor_text = "", sql.as_text(table.c[sort], key)
         for given, is_after in ((after, True), (before, False)):
             if given:
                 value, pk = param(), param()
                 op = ">" if is_after != descending else "<"
-                keyed.append(f"({sql.column(t, column)}, {t}.id) {op} ({value}::{sort_type}, {pk}::uuid)")
+                keyed.append(f"({key}, {t}.id) {op} ({value}::{sort_type}, {pk}::uuid)")
         direction = "DESC" if descending != backwards else "ASC"
-        order = f"{sql.column(t, column)} {direction}, {t}.id {direction}"
+        order = f"{key} {direction}, {t}.id {direction}"
         rows = (
-            f"SELECT {t}.*, row_number() OVER (ORDER BY {order}) AS _rn "
+            f"SELECT {t}.*{kept}, row_number() OVER (ORDER BY {order}) AS _rn "
             f"FROM {sql.ident(table.name)} AS {t} WHERE {' AND '.join(keyed) or 'true'} "
             f"ORDER BY {order} LIMIT {size} + 1"
         )
         shown = "DESC" if backwards else "ASC"
         hidden = "ASC" if backwards else "DESC"
         page = f"FILTER (WHERE {t}._rn <= {size})"
-        cursor = sql.cursor(sql.as_text(table.c[column], sql.column(t, column)), f"{t}.id")
+        cursor = sql.cursor(cursor_text, f"{t}.id")
         # The aggregates are computed over the page's rows first, then the object is written
         # from them: an aggregate inside the object's own sub-select would count that
         # sub-select's one row instead.

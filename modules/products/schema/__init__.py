@@ -1,0 +1,1 @@
+"""The products module's root fields: queries, and mutations per noun."""

@@ -1,0 +1,1 @@
+"""GraphQL types of the products module: enums, listings, and one file per noun."""

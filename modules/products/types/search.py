@@ -1,0 +1,48 @@
+"""Catalog search: what a search box's text means to the database.
+
+The words of the text (letters and digits; at most MAX_WORDS) each match a prefix of a
+word of the product's search document (name, SKU, code, manufacturer, description;
+see migration products_0001), all of them. The whole text with its punctuation dropped
+is also compared with the code's and the SKU's exact-match keys: a code or SKU typed
+in full finds its product even where the words would not, and ranks it first.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+
+MAX_WORDS = 8
+MAX_KEY = 100
+EXACT = 1_000_000  # outranks any text rank (ts_rank is at most 1, times RANK_SCALE)
+RANK_SCALE = 100_000
+
+_WORD = re.compile(r"[A-Za-z0-9]+")
+_ENGLISH = sa.literal_column("'english'::regconfig")
+
+
+def search_text(f: Any) -> str | None:
+    text = getattr(f, "search", None) if f is not None else None
+    return text if text and _WORD.search(text) else None
+
+
+def _query(text: str) -> tuple[sa.ColumnElement[Any], str]:
+    words = _WORD.findall(text)[:MAX_WORDS]
+    prefixes = " & ".join(f"{word.lower()}:*" for word in words)
+    key = "".join(_WORD.findall(text)).lower()[:MAX_KEY]  # as product_search_key() writes it
+    return sa.func.to_tsquery(_ENGLISH, prefixes), key
+
+
+def search_condition(t: Any, text: str) -> sa.ColumnElement[bool]:
+    query, key = _query(text)
+    return sa.or_(t.search_document.op("@@")(query), t.code_key == key, t.sku_key == key)
+
+
+def relevance(t: Any, text: str) -> sa.ColumnElement[int]:
+    """An exact code or SKU first, then by text rank (an integer, so cursors compare exactly)."""
+    query, key = _query(text)
+    exact = sa.case((sa.or_(t.code_key == key, t.sku_key == key), sa.literal_column(str(EXACT))), else_=0)
+    scaled = sa.func.round(sa.func.ts_rank(t.search_document, query) * sa.literal_column(str(RANK_SCALE)))
+    return sa.type_coerce(exact + sa.cast(scaled, sa.Integer), sa.Integer)
