@@ -55,6 +55,8 @@ def client_ip(value: str | None) -> str | None:
 def _plain(value: Any) -> Any:
     if isinstance(value, uuid.UUID | dt.date | dt.datetime | decimal.Decimal):
         return str(value)
+    if isinstance(value, list | tuple):  # array columns (a category's path of UUIDs, say)
+        return [_plain(item) for item in value]
     return value
 
 

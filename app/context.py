@@ -8,6 +8,7 @@ receives that function from the composition root (medgraph/asgi.py).
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections import defaultdict
@@ -93,8 +94,29 @@ class LoaderRegistry:
     def get(self, key: Hashable, build: Callable[[RequestContext], Any]) -> Any:
         loader = self._loaders.get(key)
         if loader is None:
-            loader = self._loaders[key] = build(self._context)
+            loader = self._loaders[key] = _Shielded(build(self._context))
         return loader
+
+
+class _Shielded:
+    """A dataloader whose futures one awaiter's cancellation cannot cancel for the others.
+
+    A loader hands every field asking for the same key the same future. When one field
+    of a query fails, graphql-core cancels its sibling fields, and a cancelled awaiter
+    cancels the future it awaits: another field still waiting on that key would then
+    get a CancelledError that no error handling catches (a 500 instead of the error).
+    """
+
+    __slots__ = ("_loader",)
+
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def load(self, key: Any) -> Any:
+        return asyncio.shield(self._loader.load(key))
+
+    def load_many(self, keys: Any) -> Any:
+        return asyncio.shield(self._loader.load_many(keys))
 
 
 @dataclass

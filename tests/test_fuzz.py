@@ -86,6 +86,7 @@ def _value(rng: random.Random, gql_type, ids: list[str], depth: int = 0):  # typ
         "Date": lambda: rng.choice(["2020-02-29", "1899-12-31", "2999-01-01", "1980-06-15"]),
         "DateTime": lambda: rng.choice(["2020-01-01T00:00:00+00:00", "1970-01-01T00:00:00Z"]),
         "JSON": lambda: rng.choice([{}, [], "s", 1, {"a": {"b": [1, None]}}]),
+        "Decimal": lambda: rng.choice(["0", "12.50", "-1", "1e3", "0.001", "99999999999.99", "NaN", "x"]),
     }[inner.name]()
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from modules.products.events import EVENTS
 from modules.products.models import metadata
+from modules.products.service.inventory import release_stock, reserve_stock, ship_stock
 from schema.module import Module, SchemaParts
 
 PERMISSIONS = {
@@ -31,6 +32,9 @@ GRANTS = {
 
 
 def _schema() -> SchemaParts:
+    from modules.products.schema.catalog import CatalogMutation
+    from modules.products.schema.inventory import InventoryMutation
+    from modules.products.schema.manufacturers import ManufacturerMutation
     from modules.products.schema.query import ProductsQuery
     from modules.products.types.category import ProductCategory
     from modules.products.types.inventory import InventoryLevel, InventoryLocation, StockMovement
@@ -40,6 +44,7 @@ def _schema() -> SchemaParts:
 
     return SchemaParts(
         queries=[ProductsQuery],
+        mutations=[ManufacturerMutation, CatalogMutation, InventoryMutation],
         nodes=[
             Manufacturer,
             ManufacturerContact,
@@ -65,4 +70,4 @@ MODULE = Module(
     schema=_schema,
 )
 
-__all__ = ["MODULE"]
+__all__ = ["MODULE", "release_stock", "reserve_stock", "ship_stock"]

@@ -107,7 +107,7 @@ class Renderer:
         t = slot.alias
         keyed = [condition(t) for condition in conditions]
         if isinstance(sort, tuple):  # a computed sort key (a list's rank), kept as a column of the page
-            key, sort_type = f"({_term(sort, table, param)(t)})", "integer"
+            key, sort_type = _term(sort, table, param)(t), "integer"
             kept, cursor_text = f", {key} AS {RANK}", f"{t}.{RANK}::text"
         else:
             key, sort_type = sql.column(t, sort), sql.sql_type(table.c[sort])
@@ -188,7 +188,8 @@ def _term(term: tuple[Any, ...], table: Any, param: Any) -> Any:
     if kind == "sql":  # a list's own condition, written against the alias ROW
         numbers = [param() for _ in range(term[2])]
         text = _PLACEHOLDER.sub(lambda m: numbers[int(m.group(1)) - 1], term[1])
-        return lambda a: text.replace(f"{ROW}.", f"{a}.")
+        # Parenthesized: a condition's top-level OR must not bind looser than the AND joining it.
+        return lambda a: "(" + text.replace(f"{ROW}.", f"{a}.") + ")"
     if kind == "active":
         return lambda a: f"{sql.column(a, 'deactivated_at')} IS NULL"
     if kind == "search":

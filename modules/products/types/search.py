@@ -20,7 +20,7 @@ EXACT = 1_000_000  # outranks any text rank (ts_rank is at most 1, times RANK_SC
 RANK_SCALE = 100_000
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
-_ENGLISH = sa.literal_column("'english'::regconfig")
+_ENGLISH: sa.ColumnElement[Any] = sa.literal_column("'english'::regconfig")
 
 
 def search_text(f: Any) -> str | None:
