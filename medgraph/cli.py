@@ -17,8 +17,9 @@ if TYPE_CHECKING:
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "graphql" / "schema.graphql"
 
 
-async def prepare_database(settings: Settings, migrate: bool, demo: bool) -> str:
-    """Start the embedded server if needed, migrate and seed; return the owner URL."""
+async def prepare_database(settings: Settings, migrate: bool, demo: bool, scale: int = 1) -> str:
+    """Start the embedded server if needed, migrate and seed (`scale` times the demo
+    catalog); return the owner URL."""
     from app.db import create_engine, resolve_owner_url
 
     owner_url = await resolve_owner_url(settings)
@@ -30,7 +31,7 @@ async def prepare_database(settings: Settings, migrate: bool, demo: bool) -> str
 
         engine = create_engine(owner_url, settings)
         try:
-            logins = await seed_demo(engine, cipher_for(settings.phi_key_bytes))
+            logins = await seed_demo(engine, cipher_for(settings.phi_key_bytes), scale)
         finally:
             await engine.dispose()
         print(
@@ -84,7 +85,7 @@ def cmd_migrate(_: argparse.Namespace) -> None:
 def cmd_seed(args: argparse.Namespace) -> None:
     if not args.demo:
         sys.exit("nothing to seed: pass --demo")
-    asyncio.run(prepare_database(get_settings(), migrate=True, demo=True))
+    asyncio.run(prepare_database(get_settings(), migrate=True, demo=True, scale=args.scale))
 
 
 def cmd_tenant(args: argparse.Namespace) -> None:
@@ -142,6 +143,12 @@ def cmd_persisted(args: argparse.Namespace) -> None:
     print(json.dumps(Registered.read(directory).manifest(), indent=2))
 
 
+def _scale(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
+    return int(text)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="medgraph", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -158,6 +165,13 @@ def main(argv: list[str] | None = None) -> None:
     migrate.set_defaults(func=cmd_migrate)
     seed = sub.add_parser("seed", help="load data (migrates first)")
     seed.add_argument("--demo", action="store_true", help="the two demo tenants (idempotent)")
+    seed.add_argument(
+        "--scale",
+        type=_scale,
+        default=1,
+        help="size of the demo product catalog: 38 products a tenant at 1 (the default), about 1,100 "
+        "more a step (10: about 10,000, for benchmarks); seeding a larger scale adds to a smaller one",
+    )
     seed.set_defaults(func=cmd_seed)
     tenant = sub.add_parser("tenant", help="create, deactivate or activate a tenant (operators)")
     tenant.add_argument("action", choices=["create", "deactivate", "activate"])

@@ -1,6 +1,7 @@
-"""Demo data: two tenants, each with organizations, facilities, providers, patients and
-one user per baseline role. Idempotent: IDs are derived from names, inserts skip
-rows that exist. Runs as the database owner, inside each tenant's context.
+"""Demo data: two tenants, each with organizations, facilities, providers, patients, one
+user per baseline role and a product catalog (demo_catalog.py). Idempotent: IDs are derived
+from names, inserts skip rows that exist. Runs as the database owner, inside each tenant's
+context.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from app.auth.passwords import hash_password
 from app.crypto import PhiCipher
 from app.db import tenant_transaction
 from app.validators import npi_is_valid
+from medgraph.demo_catalog import seed_catalog
 from medgraph.installed import catalog
 from modules.tenancy import models as m
 from modules.tenancy import provision_tenant
@@ -65,14 +67,15 @@ async def _put(conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]
         await conn.execute(insert(table).values(rows).on_conflict_do_nothing())
 
 
-async def seed_demo(engine: AsyncEngine, cipher: PhiCipher) -> list[str]:
-    """Create the demo tenants; return the demo logins (email)."""
+async def seed_demo(engine: AsyncEngine, cipher: PhiCipher, scale: int = 1) -> list[str]:
+    """Create the demo tenants; return the demo logins (email). `scale` multiplies the
+    product catalog (see medgraph/demo_catalog.py)."""
     logins: list[str] = []
     for slug, (name, orgs) in TENANTS.items():
         async with engine.begin() as conn:
             tenant_id = await provision_tenant(conn, slug, name, catalog())
         async with tenant_transaction(engine, str(tenant_id)) as conn:
-            logins += await seed_tenant_data(conn, cipher, tenant_id, slug, orgs)
+            logins += await seed_tenant_data(conn, cipher, tenant_id, slug, orgs, scale)
     return logins
 
 
@@ -82,6 +85,7 @@ async def seed_tenant_data(
     tenant_id: uuid.UUID,
     slug: str,
     orgs: list[tuple[str, str, list[str]]],
+    scale: int = 1,
 ) -> list[str]:
     t = {"tenant_id": tenant_id}
     facility_ids: list[uuid.UUID] = []
@@ -210,6 +214,7 @@ async def seed_tenant_data(
                 }
             ],
         )
+    await seed_catalog(conn, tenant_id, slug, scale)
     return logins
 
 

@@ -59,3 +59,34 @@ async def test_patient_chart(tenant_a):
     )
     (patient,) = data["patients"]["nodes"]
     assert patient["mrn"] == "MRN-1001" and patient["facility"]["name"]
+
+
+async def test_search_products_in_the_demo_catalog(tenant_a):
+    words = await tenant_a.query(op("SearchProducts"), {"search": "foam"})
+    found = [e["node"] for e in words["products"]["edges"]]
+    assert found and all("foam" in (n["name"] + str(n["sku"])).lower() or n["manufacturer"] for n in found)
+    prefix = await tenant_a.query(op("SearchProducts"), {"search": "Q41"})
+    codes = [e["node"]["code"] for e in prefix["products"]["edges"]]
+    assert codes and all(code.startswith("Q41") for code in codes)
+    exact = await tenant_a.query(op("SearchProducts"), {"search": codes[-1]})
+    assert exact["products"]["edges"][0]["node"]["code"] == codes[-1]
+    page = await tenant_a.query(op("SearchProducts"), {"first": 2})
+    after = page["products"]["pageInfo"]["endCursor"]
+    rest = await tenant_a.query(op("SearchProducts"), {"first": 2, "after": after})
+    assert not {e["node"]["id"] for e in page["products"]["edges"]} & {
+        e["node"]["id"] for e in rest["products"]["edges"]
+    }
+
+
+async def test_reserve_stock_with_its_error_case(tenant_a):
+    levels = await tenant_a.query("{ inventoryLevels(first: 50) { nodes { id available } } }")
+    level = max(levels["inventoryLevels"]["nodes"], key=lambda n: n["available"])
+    too_many = await tenant_a.query(
+        op("ReserveStock"), {"input": {"levelId": level["id"], "quantity": level["available"] + 1}}
+    )
+    assert too_many["reserveStock"]["inventoryLevel"] is None
+    assert [(e["field"], e["code"]) for e in too_many["reserveStock"]["errors"]] == [
+        ("input.quantity", "INSUFFICIENT_STOCK")
+    ]
+    done = await tenant_a.query(op("ReserveStock"), {"input": {"levelId": level["id"], "quantity": 1}})
+    assert done["reserveStock"]["inventoryLevel"]["available"] == level["available"] - 1

@@ -23,12 +23,24 @@ _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 class Renderer:
     def __init__(
-        self, plan: Plan, shapes: tuple[tuple[Any, ...], ...], counts: list[int], base: int = 0
+        self,
+        plan: Plan,
+        shapes: tuple[tuple[Any, ...], ...],
+        counts: list[int],
+        base: int = 0,
+        tenant: str | None = None,
     ) -> None:
-        """`base`: parameters numbered before the plan's (the principal lookup's, fused)."""
+        """`base`: parameters numbered before the plan's (the principal lookup's, fused).
+
+        `tenant`: the caller's tenant as SQL, when the statement itself sets the tenant
+        (fused with the principal lookup). Row-level security's `tenant_id =
+        app_tenant_id()` is then planned before the setting exists, and PostgreSQL,
+        estimating with it unset, expects one row of every list: each list also says
+        `tenant_id = <tenant>`, so the planner sees the tenant it reads (same rows)."""
         self.plan = plan
         self.shapes = shapes
         self.offsets = [base + sum(counts[:i]) for i in range(len(counts))]
+        self.tenant = tenant
 
     def statement(self) -> str:
         return f"SELECT {self.data()}"
@@ -93,6 +105,8 @@ class Renderer:
         size = f"{self._param(index, 0)}::int"
         # Each condition as a function of the alias it reads (the page's rows, or the count's).
         conditions: list[Any] = []
+        if self.tenant is not None and "tenant_id" in table.c:
+            conditions.append(lambda a, tenant=self.tenant: f"{a}.tenant_id = {tenant}")
         if slot.parent_alias is not None:
             parent = sql.column(slot.parent_alias, "id")
             conditions.append(lambda a, c=slot.spec.parent: f"{sql.column(a, c)} = {parent}")

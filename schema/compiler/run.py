@@ -337,7 +337,9 @@ def _statement(plan: Plan, shapes: tuple[Any, ...], counts: list[int], fused: st
         if fused is None:
             text = Renderer(plan, shapes, counts).statement()
         else:
-            text = fused.replace("{data}", Renderer(plan, shapes, counts, base=_parameters(fused)).data())
+            # $1 of a principal statement is the caller's tenant (see `PrincipalSource`).
+            renderer = Renderer(plan, shapes, counts, base=_parameters(fused), tenant="$1::uuid")
+            text = fused.replace("{data}", renderer.data())
         if len(texts) < 2 * MAX_VARIANTS:  # fused: two principal statements per shape
             texts[key] = text
     return text

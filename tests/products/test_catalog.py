@@ -191,3 +191,27 @@ async def test_updating_a_product_keeps_sizes_by_label_and_deactivating_hides_it
     )
     assert gone["deactivateProduct"]["product"]["isActive"] is False
     assert "AMN" not in await _search_skus(tenant_a, {"categoryId": ids["wound"]})
+
+
+async def test_search_filters_and_nested_catalog_reads_are_compiled(tenant_a, api_engine):
+    import httpx
+
+    from app.settings import get_settings
+    from medgraph.asgi import create_app
+
+    ids = await build_catalog(tenant_a)
+    settings = get_settings().model_copy(update={"compiled_reads_verify": False, "execution_info": True})
+    app = create_app(settings, "", engine=api_engine)
+    headers = {"authorization": f"Bearer {await tenant_a.token()}"}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://medgraph.test"
+    ) as client:
+        for filter in (
+            {"search": "amnion"},
+            {"search": "Q41", "manufacturerId": ids["maker"]},
+            {"categoryId": ids["wound"], "specialtyId": ids["specialty"], "codeTypes": ["HCPCS"]},
+        ):
+            body = {"query": SEARCH, "variables": {"filter": filter, "first": 5}}
+            answer = (await client.post("/graphql", json=body, headers=headers)).json()
+            assert "errors" not in answer, answer
+            assert answer["extensions"]["medgraph"]["execution"] == "compiled", answer["extensions"]

@@ -123,3 +123,33 @@ async def test_a_reader_may_not_change_the_catalog(tenant_a):
     result = await tenant_a.raw(CREATE_PRODUCT, _product(), role="viewer")
     assert result["data"] is None or result["data"]["createProduct"] is None
     assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_bad_manufacturers_categories_and_specialties_are_refused(tenant_a):
+    ids = await build_catalog(tenant_a)
+    before = await tenant_a.query(COUNTS)
+    cases = [
+        (CREATE_MANUFACTURER, {"input": {"name": " "}}, ("input.name", "REQUIRED")),
+        (CREATE_MANUFACTURER, {"input": {"name": "M", "email": "not-mail"}}, ("input.email", "INVALID")),
+        (CREATE_MANUFACTURER, {"input": {"name": "M", "website": "ftp://m"}}, ("input.website", "INVALID")),
+        (CREATE_MANUFACTURER, {"input": {"name": "M", "contactInfo": [1]}}, ("input.contactInfo", "INVALID")),
+        (CREATE_CATEGORY, {"input": {"name": ""}}, ("input.name", "REQUIRED")),
+        (
+            "mutation($input: SpecialtyInput!) { createSpecialty(input: $input) { errors { field code } } }",
+            {"input": {"code": "Not A Code", "name": "x"}},
+            ("input.code", "INVALID"),
+        ),
+        (
+            "mutation($id: ID!) { deactivateProductCategory(id: $id) { errors { field code } } }",
+            {"id": ids["wound"]},
+            ("id", "IN_USE"),
+        ),
+        (
+            "mutation($id: ID!) { deactivateManufacturer(id: $id) { errors { field code } } }",
+            {"id": ids["graft"]},  # an ID of another type
+            ("id", "NOT_FOUND"),
+        ),
+    ]
+    for query, variables, expected in cases:
+        assert expected in _codes(await tenant_a.query(query, variables)), (variables, expected)
+    assert await tenant_a.query(COUNTS) == before

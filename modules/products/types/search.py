@@ -32,7 +32,9 @@ def _query(text: str) -> tuple[sa.ColumnElement[Any], str]:
     words = _WORD.findall(text)[:MAX_WORDS]
     prefixes = " & ".join(f"{word.lower()}:*" for word in words)
     key = "".join(_WORD.findall(text)).lower()[:MAX_KEY]  # as product_search_key() writes it
-    return sa.func.to_tsquery(_ENGLISH, prefixes), key
+    # A sub-select, so the query is parsed once per statement, not once per row ranked
+    # (a generic plan would not fold the call with its parameter).
+    return sa.select(sa.func.to_tsquery(_ENGLISH, prefixes)).scalar_subquery(), key
 
 
 def search_condition(t: Any, text: str) -> sa.ColumnElement[bool]:
