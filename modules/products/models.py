@@ -156,8 +156,21 @@ products = sa.Table(
     sa.Index("products_category", "tenant_id", "category_id"),
     sa.Index("products_name", "tenant_id", "name"),
     sa.Index("products_search", "search_document", postgresql_using="gin"),
-    sa.Index("products_code_key", "tenant_id", "code_key"),
-    sa.Index("products_sku_key", "tenant_id", "sku_key"),
+)
+
+# Kept by a trigger and read only through product_search_matches() (see the migration):
+# what a search matches, with the GIN index row-level security would keep out of use.
+product_search = sa.Table(
+    "product_search",
+    metadata,
+    sa.Column("product_id", UUID(as_uuid=True), primary_key=True),
+    tenant_column(),
+    sa.Column("document", TSVECTOR, nullable=False),
+    sa.Column("code_key", sa.Text, nullable=False),
+    sa.Column("sku_key", sa.Text, nullable=False),
+    sa.Index("product_search_document", "document", postgresql_using="gin"),
+    sa.Index("product_search_keys", "tenant_id", "code_key"),
+    sa.Index("product_search_skus", "tenant_id", "sku_key"),
 )
 
 product_sizes = sa.Table(

@@ -1,15 +1,11 @@
-"""Products: manufacturers, the category tree, specialties, the catalog and its search
-document, inventory locations, levels and the stock movements they are made of.
+"""Products: manufacturers, the category tree, specialties, the catalog, inventory
+locations, levels and the stock movements they are made of (products_0002 adds what the
+database keeps by itself: category paths, search documents).
 
-What the database keeps by itself, so no write path can get it wrong:
-- a category's `path` (its ancestors, then itself), set on insert and on a move, and
-  rewritten for its descendants when it moves; a move under itself or a descendant is
-  refused (`product_categories_no_cycle`);
-- a product's search document and exact-match keys: name, SKU, code, manufacturer name
-  and description, rewritten when any of them changes, the manufacturer's rename included;
-- an inventory level never holds less than it has allocated, nor less than nothing
-  (`inventory_levels_quantities`): a reservation that would oversell fails here even if
-  the service's conditional update were wrong.
+The constraints do part of the work, so no write path can get it wrong: a code has its
+system's form (`products_code_format`), and an inventory level never holds less than it
+has allocated, nor less than nothing (`inventory_levels_quantities`): a reservation that
+would oversell fails here even if the service's conditional update were wrong.
 
 Revision ID: products_0001
 Revises: 0007
@@ -188,8 +184,6 @@ CREATE INDEX products_manufacturer ON products (tenant_id, manufacturer_id);
 CREATE INDEX products_category ON products (tenant_id, category_id);
 CREATE INDEX products_name ON products (tenant_id, name);
 CREATE INDEX products_search ON products USING gin (search_document);
-CREATE INDEX products_code_key ON products (tenant_id, code_key);
-CREATE INDEX products_sku_key ON products (tenant_id, sku_key);
 
 CREATE TABLE product_sizes (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -285,82 +279,11 @@ CREATE UNIQUE INDEX stock_movements_reference ON stock_movements (tenant_id, lev
   WHERE reference IS NOT NULL;
 """
 
-TRIGGERS = r"""-- The category tree: a category's path is its parent's path, then itself.
-CREATE FUNCTION product_category_path() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  parent_path uuid[];
-BEGIN
-  IF NEW.parent_id IS NULL THEN
-    NEW.path := ARRAY[NEW.id];
-    RETURN NEW;
-  END IF;
-  SELECT path INTO parent_path FROM product_categories
-   WHERE id = NEW.parent_id AND tenant_id = NEW.tenant_id;
-  IF parent_path IS NULL THEN
-    NEW.path := ARRAY[NEW.id];  -- the foreign key refuses the row
-  ELSIF NEW.id = ANY (parent_path) THEN
-    RAISE EXCEPTION 'a category cannot move under itself or one of its descendants'
-      USING ERRCODE = 'check_violation', CONSTRAINT = 'product_categories_no_cycle';
-  ELSE
-    NEW.path := parent_path || NEW.id;
-  END IF;
-  RETURN NEW;
-END $$;
---
-CREATE TRIGGER product_categories_path BEFORE INSERT OR UPDATE OF parent_id ON product_categories
-  FOR EACH ROW EXECUTE FUNCTION product_category_path();
---
-CREATE FUNCTION product_category_moved() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  UPDATE product_categories
-     SET path = NEW.path || path[array_position(path, NEW.id) + 1:]
-   WHERE tenant_id = NEW.tenant_id AND path @> ARRAY[NEW.id] AND id <> NEW.id;
-  RETURN NULL;
-END $$;
---
-CREATE TRIGGER product_categories_moved AFTER UPDATE OF parent_id ON product_categories
-  FOR EACH ROW WHEN (OLD.parent_id IS DISTINCT FROM NEW.parent_id)
-  EXECUTE FUNCTION product_category_moved();
---
--- Identifiers are indexed whole, without punctuation, and in their parts; words in English.
-CREATE FUNCTION product_search_document(p products, maker text) RETURNS tsvector
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT setweight(to_tsvector('simple',
-           concat_ws(' ', product_search_key(p.sku), product_search_key(p.code),
-                     regexp_replace(concat_ws(' ', p.sku, p.code), '[^A-Za-z0-9]+', ' ', 'g'))), 'A')
-         || setweight(to_tsvector('english', p.name), 'A')
-         || setweight(to_tsvector('english', coalesce(maker, '')), 'B')
-         || setweight(to_tsvector('english', coalesce(p.description, '')), 'C')
-$$;
---
-CREATE FUNCTION product_searched() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  NEW.search_document := product_search_document(NEW, (
-    SELECT name FROM manufacturers WHERE id = NEW.manufacturer_id AND tenant_id = NEW.tenant_id));
-  RETURN NEW;
-END $$;
---
-CREATE TRIGGER products_search BEFORE INSERT OR UPDATE OF name, sku, code, description, manufacturer_id
-  ON products FOR EACH ROW EXECUTE FUNCTION product_searched();
---
-CREATE FUNCTION manufacturer_renamed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  UPDATE products SET search_document = product_search_document(products, NEW.name)
-   WHERE tenant_id = NEW.tenant_id AND manufacturer_id = NEW.id;
-  RETURN NULL;
-END $$;
---
-CREATE TRIGGER manufacturers_search AFTER UPDATE OF name ON manufacturers
-  FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION manufacturer_renamed();
-"""
-
 
 def upgrade() -> None:
     for statement in SCHEMA.split(";\n"):
         if statement.strip():
             op.execute(statement)
-    for statement in TRIGGERS.split("\n--\n"):  # function bodies hold semicolons
-        op.execute(statement)
     for table in TABLES:
         if table == "stock_movements":
             tenant_table(table, append_only=True)
@@ -369,15 +292,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER manufacturers_search ON manufacturers")
-    op.execute("DROP FUNCTION manufacturer_renamed()")
-    op.execute("DROP FUNCTION product_search_document(products, text)")  # typed by the products row
     for table in reversed(TABLES):
         op.execute(f"DROP TABLE {table}")
-    for function in (
-        "product_searched()",
-        "product_search_key(text)",
-        "product_category_moved()",
-        "product_category_path()",
-    ):
-        op.execute(f"DROP FUNCTION {function}")
+    op.execute("DROP FUNCTION product_search_key(text)")
