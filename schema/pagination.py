@@ -13,6 +13,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import orjson
@@ -83,11 +84,30 @@ def decode_cursor(cursor: str, column: sa.ColumnElement[Any]) -> tuple[Any, uuid
             value = dt.date.fromisoformat(raw)
         else:
             value = python_type(raw)
-        if value_problem(value):
+        if value_problem(value) or not _fits(value, column.type):
             raise ValueError("unstorable value")
         return value, uuid.UUID(pk)
     except Exception as exc:  # any malformed cursor is the client's mistake
         raise InputLimitError("Invalid cursor") from exc
+
+
+def _fits(value: Any, column_type: Any) -> bool:
+    """Whether the sort column's type holds the value (a crafted cursor may not)."""
+    if isinstance(value, int) and isinstance(column_type, sa.Integer):
+        bits = (
+            64
+            if isinstance(column_type, sa.BigInteger)
+            else 16
+            if isinstance(column_type, sa.SmallInteger)
+            else 32
+        )
+        return -(2 ** (bits - 1)) <= value < 2 ** (bits - 1)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return False
+        precision, scale = getattr(column_type, "precision", None), getattr(column_type, "scale", None) or 0
+        return precision is None or abs(value) < Decimal(10) ** (precision - scale)
+    return True
 
 
 def _keyset(order: Order, pk: sa.ColumnElement[Any], cursor: str, after: bool) -> sa.ColumnElement[bool]:

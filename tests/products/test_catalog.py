@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from tests.products.catalog_ops import (
+    CREATE_PRODUCT,
     SEARCH,
     SET_CONTACTS,
     UPDATE_CATEGORY,
@@ -88,7 +89,8 @@ async def test_search_finds_words_prefixes_and_exact_codes_first(tenant_a):
     assert [n["code"] for n in await search("q4186")] == ["Q4186"]
     assert [n["code"] for n in await search("Q41")] == ["Q4186"]  # a code prefix
     assert len(await search("dermagen")) == 2  # the manufacturer's name
-    assert len(await search("---")) == 2  # no words: no search
+    assert await search("---") == []  # nothing to search by finds nothing
+    assert len(await search("  ")) == 2  # a blank search searches nothing
 
     everywhere = {"manufacturerId": None}
     by_sku = await search(f"MUP-{ids['tag']}", **everywhere)
@@ -215,3 +217,41 @@ async def test_search_filters_and_nested_catalog_reads_are_compiled(tenant_a, ap
             answer = (await client.post("/graphql", json=body, headers=headers)).json()
             assert "errors" not in answer, answer
             assert answer["extensions"]["medgraph"]["execution"] == "compiled", answer["extensions"]
+
+
+async def test_words_of_any_script_are_searched(tenant_a):
+    ids = await build_catalog(tenant_a)
+    made = await ok(
+        tenant_a,
+        CREATE_PRODUCT,
+        {
+            "input": {
+                "name": f"Ünna boot wrap {ids['tag']}",
+                "sku": f"UNNA-{ids['tag']}",
+                "description": "Zinkleim 日本",
+            }
+        },
+    )
+    for text in ("ünna", "Ünna boot", "zinkleim", "日本"):
+        found = await tenant_a.query(SEARCH, {"filter": {"search": text}, "first": 50})
+        assert made["id"] in [n["id"] for n in found["products"]["nodes"]], text
+
+
+async def test_crafted_cursors_are_refused_not_failed(tenant_a):
+    import base64
+    import uuid as uuid_
+
+    def cursor(value: str) -> str:
+        return base64.urlsafe_b64encode(f'["{value}","{uuid_.uuid4()}"]'.encode()).decode()
+
+    cases = [
+        ('{ products(filter: {search: "amnion"}, after: $c) { totalCount } }', "4294967296"),
+        ("{ products(orderBy: {field: PRICE}, after: $c) { totalCount } }", "1e30"),
+        ("{ products(orderBy: {field: PRICE}, after: $c) { totalCount } }", "Infinity"),
+        ("{ inventoryLevels(orderBy: {field: AVAILABLE}, after: $c) { totalCount } }", "4294967296"),
+    ]
+    for selection, value in cases:
+        query = "query($c: String) " + selection
+        answer = await tenant_a.raw(query, {"c": cursor(value)})
+        assert answer["errors"][0]["message"] == "Invalid cursor", (value, answer)
+        assert answer["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

@@ -48,6 +48,21 @@ BAD_PRODUCTS = [
     ),
     (_product(sizes=[{"label": "a"}, {"label": "a"}]), ("input.sizes.1.label", "DUPLICATE")),
     (_product(name="  "), ("input.name", "REQUIRED")),
+    (_product(pricePerCm2="123456789"), ("input.pricePerCm2", "INVALID")),  # past NUMERIC(12,4)
+    (_product(sizes=[{"label": "x", "widthCm": "1000000"}]), ("input.sizes.0.widthCm", "INVALID")),
+    (
+        _product(sizes=[{"label": "x", "widthCm": "99999", "lengthCm": "99999"}]),
+        ("input.sizes.0.areaCm2", "INVALID"),
+    ),
+    (
+        _product(sizes=[{"label": "x", "widthCm": "0.001"}]),
+        ("input.sizes.0.widthCm", "INVALID"),
+    ),  # rounds to 0
+    (
+        _product(sizes=[{"label": "x", "widthCm": "0.01", "lengthCm": "0.01"}]),
+        ("input.sizes.0.areaCm2", "NEGATIVE"),
+    ),
+    (_product(sizes=[{"label": "a"}, {"label": "a "}]), ("input.sizes.1.label", "DUPLICATE")),
     (
         _product(manufacturerId=to_global_id("Manufacturer", uuid.uuid4())),
         ("input.manufacturerId", "NOT_FOUND"),

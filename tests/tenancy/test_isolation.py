@@ -184,6 +184,10 @@ async def test_api_role_cannot_bypass_rls(api_engine):
             )
         )
         assert searchable is False
+        callable_ = await conn.scalar(
+            sa.text("SELECT has_function_privilege(current_user, 'product_search_synced()', 'EXECUTE')")
+        )
+        assert callable_ is False
         # Not tenant data, and out of the API role's reach but through its function.
         reach = await conn.scalar(
             sa.text(

@@ -100,7 +100,7 @@ CREATE TRIGGER products_search BEFORE INSERT OR UPDATE OF name, sku, code, descr
 --
 -- As the owner: the API role has no privilege on product_search (see its table).
 CREATE FUNCTION product_search_synced() RETURNS trigger LANGUAGE plpgsql
-SECURITY DEFINER SET search_path = public AS $$
+SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
   INSERT INTO product_search (product_id, tenant_id, document, code_key, sku_key)
   VALUES (NEW.id, NEW.tenant_id, NEW.search_document, NEW.code_key, NEW.sku_key)
@@ -117,9 +117,10 @@ CREATE TRIGGER products_search_synced
 -- whole code or SKU. The tenant filter is written out (the owner is not held by the
 -- table's policy, which is not forced); callers read the products themselves under theirs.
 CREATE FUNCTION product_search_matches(query tsquery, key text) RETURNS SETOF uuid
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT product_id FROM product_search
-   WHERE tenant_id = app_tenant_id() AND (document @@ query OR code_key = key OR sku_key = key)
+   WHERE tenant_id = app_tenant_id()
+     AND (document @@ query OR (key <> '' AND (code_key = key OR sku_key = key)))
 $$;
 --
 CREATE FUNCTION manufacturer_renamed() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -147,6 +148,9 @@ def upgrade() -> None:
         "CREATE POLICY tenant_isolation ON product_search "
         "USING (tenant_id = app_tenant_id()) WITH CHECK (tenant_id = app_tenant_id())"
     )
+    # Definer functions run as the owner: only what they are for may call them (a trigger
+    # fires whatever its caller's privileges).
+    op.execute("REVOKE EXECUTE ON FUNCTION product_search_synced() FROM PUBLIC")
     op.execute("REVOKE EXECUTE ON FUNCTION product_search_matches(tsquery, text) FROM PUBLIC")
     op.execute(f"GRANT EXECUTE ON FUNCTION product_search_matches(tsquery, text) TO {api_role()}")
 

@@ -2,9 +2,11 @@
 
 A category moves by changing its parent. Moving it under itself or one of its
 descendants would make a cycle: refused here with a typed error, and by the database's
-trigger as well (`product_categories_no_cycle`) should two moves race. Moves within a
-tenant are serialized by an advisory lock, so two moves that each look fine cannot
-together make a cycle.
+trigger as well (`product_categories_no_cycle`). Both read the paths the trigger keeps, so
+every change of the tree within a tenant (a move, and a new category, whose path copies
+its parent's) takes the same advisory lock: a new category cannot copy a path that a
+concurrent move is rewriting, and two moves cannot each look fine and together make a
+cycle.
 """
 
 from __future__ import annotations
@@ -47,8 +49,16 @@ async def _parent(conn: AsyncConnection, parent_id: uuid.UUID | None) -> Any | N
     return parent
 
 
+async def _lock_tree(conn: AsyncConnection, actor: Actor) -> None:
+    """One change of the tenant's category tree at a time (see the module docstring)."""
+    key = sa.func.hashtext(f"categories:{actor.tenant_id}")
+    await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+
+
 async def create_category(conn: AsyncConnection, actor: Actor, values: dict[str, Any]) -> Any:
     _check_category(values, creating=True)
+    if values.get("parent_id") is not None:
+        await _lock_tree(conn, actor)
     await _parent(conn, values.get("parent_id"))
     row = await insert_row(conn, actor, m.product_categories, "ProductCategory", values)
     await emit(conn, actor, CATEGORY_CHANGED, "ProductCategory", row.id, {"parent_id": row.parent_id})
@@ -60,10 +70,7 @@ async def update_category(
 ) -> Any:
     _check_category(values, creating=False)
     if "parent_id" in values:
-        # One move at a time per tenant: see the module docstring.
-        await conn.execute(
-            sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(f"categories:{actor.tenant_id}")))
-        )
+        await _lock_tree(conn, actor)
     before = await existing_row(conn, m.product_categories, pk, "category")
     if "parent_id" in values:
         parent = await _parent(conn, values["parent_id"])

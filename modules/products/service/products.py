@@ -16,7 +16,14 @@ from app.validators import Check
 from app.writes import existing_row, insert_row, lock_row, update_row
 from modules.products import models as m
 from modules.products.events import PRODUCT_CREATED, PRODUCT_DEACTIVATED, PRODUCT_UPDATED
-from modules.products.service.checks import URL, check_code, check_money, check_percent, check_urls
+from modules.products.service.checks import (
+    URL,
+    check_code,
+    check_decimal,
+    check_money,
+    check_percent,
+    check_urls,
+)
 
 PRODUCT_UNIQUE = {"products_tenant_id_sku_key": "input.sku"}
 LINK_UNIQUE = {
@@ -52,26 +59,37 @@ def _check_product(values: dict[str, Any], creating: bool, current: Any | None) 
 
 
 def _check_sizes(check: Check, sizes: list[dict[str, Any]] | None) -> None:
+    """Each size as its columns store it: a label once, dimensions NUMERIC(8,2) and an area
+    NUMERIC(10,2), all more than zero, the area width × length unless given."""
     if sizes is None:
         return
     if len(sizes) > MAX_SIZES:
         check.problems.add("input.sizes", "TOO_LONG", f"At most {MAX_SIZES} sizes")
     labels = set()
     for i, size in enumerate(sizes):
+        label = (size.get("label") or "").strip()
         check.text(f"sizes.{i}.label", size.get("label"), required=True, max_len=100)
-        if size.get("label") in labels:
+        if label in labels:
             check.problems.add(f"input.sizes.{i}.label", "DUPLICATE", "Two sizes with this label")
-        labels.add(size.get("label"))
-        for name in ("width_cm", "length_cm", "area_cm2"):
-            value = size.get(name)
-            if value is not None and (not value.is_finite() or value <= 0):
-                check.problems.add(f"input.sizes.{i}.{name}", "NEGATIVE", "Must be more than zero")
+        labels.add(label)
+        for name in ("width_cm", "length_cm"):
+            check_decimal(check, f"sizes.{i}.{name}", size.get(name), digits=8, places=2, positive=True)
+        before = len(check.problems.items)
+        check_decimal(check, f"sizes.{i}.area_cm2", size.get("area_cm2"), digits=10, places=2, positive=True)
+        if len(check.problems.items) == before and size.get("area_cm2") is None:
+            area = _area(size) if _measured(size) else None
+            check_decimal(check, f"sizes.{i}.area_cm2", area, digits=10, places=2, positive=True)
+
+
+def _measured(size: dict[str, Any]) -> bool:
+    values = [size.get("width_cm"), size.get("length_cm")]
+    return all(v is not None and v.is_finite() and 0 < v < 10**6 for v in values)
 
 
 def _area(size: dict[str, Any]) -> Decimal | None:
     """A size's area: as given, or width × length."""
     if size.get("area_cm2") is not None:
-        return size["area_cm2"]
+        return size["area_cm2"]  # type: ignore[no-any-return]
     width, length = size.get("width_cm"), size.get("length_cm")
     return (width * length).quantize(Decimal("0.01")) if width is not None and length is not None else None
 
