@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import Actor, write_audit
-from app.errors import raise_not_found
+from app.errors import raise_not_found, raise_problem
 from app.tables import readable
 
 
@@ -31,9 +31,13 @@ async def insert_row(
     return row
 
 
-async def lock_row(conn: AsyncConnection, table: sa.Table, pk: uuid.UUID) -> Any | None:
-    """The current row, locked for update; None when missing or not visible."""
-    return (await conn.execute(sa.select(*readable(table)).where(table.c.id == pk).with_for_update())).first()
+async def lock_row(
+    conn: AsyncConnection, table: sa.Table, pk: uuid.UUID, *, shared: bool = False
+) -> Any | None:
+    """The current row, locked for update (or `shared`: only against changes); None when
+    missing or not visible."""
+    stmt = sa.select(*readable(table)).where(table.c.id == pk).with_for_update(read=shared)
+    return (await conn.execute(stmt)).first()
 
 
 async def update_row(
@@ -62,6 +66,39 @@ async def existing_row(conn: AsyncConnection, table: sa.Table, pk: uuid.UUID | N
     if row is None:
         raise_not_found("id", what)
     return row
+
+
+async def active_row(
+    conn: AsyncConnection,
+    table: sa.Table,
+    pk: uuid.UUID | None,
+    field: str,
+    what: str,
+    *,
+    shared: bool = False,
+) -> Any:
+    """A row the change points at (by input `field`), locked so it stays until commit:
+    NOT_FOUND when missing or not visible, INACTIVE when deactivated."""
+    row = await lock_row(conn, table, pk, shared=shared) if pk else None
+    if row is None:
+        raise_not_found(field, what)
+    if row.deactivated_at is not None:
+        raise_problem(field, "INACTIVE", f"The {what} is deactivated")
+    return row
+
+
+async def delete_row(
+    conn: AsyncConnection,
+    actor: Actor,
+    table: sa.Table,
+    entity_type: str,
+    before: Any,
+    action: str = "delete",
+) -> Any:
+    """Delete a row (read and locked as `before`), with its audit row; returns `before`."""
+    await conn.execute(sa.delete(table).where(table.c.id == before.id))
+    await write_audit(conn, actor, f"{entity_type.lower()}.{action}", entity_type, before.id, before, None)
+    return before
 
 
 async def soft_delete(

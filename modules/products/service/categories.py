@@ -18,10 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import Actor
-from app.errors import Problems, raise_not_found, raise_problem
+from app.errors import Problems, raise_problem
 from app.events import emit
 from app.validators import SLUG_KEY, Check
-from app.writes import existing_row, insert_row, lock_row, soft_delete, update_row
+from app.writes import active_row, existing_row, insert_row, soft_delete, update_row
 from modules.products import models as m
 from modules.products.events import CATEGORY_CHANGED
 
@@ -41,12 +41,7 @@ def _check_category(values: dict[str, Any], creating: bool) -> None:
 async def _parent(conn: AsyncConnection, parent_id: uuid.UUID | None) -> Any | None:
     if parent_id is None:
         return None
-    parent = await lock_row(conn, m.product_categories, parent_id)
-    if parent is None:
-        raise_not_found("parentId", "category")
-    if parent.deactivated_at is not None:
-        raise_problem("parentId", "INACTIVE", "The parent category is deactivated")
-    return parent
+    return await active_row(conn, m.product_categories, parent_id, "parentId", "parent category")
 
 
 async def _lock_tree(conn: AsyncConnection, actor: Actor) -> None:

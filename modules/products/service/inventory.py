@@ -21,7 +21,7 @@ from app.errors import Problems, raise_not_found, raise_problem
 from app.events import emit
 from app.tables import readable
 from app.validators import Check
-from app.writes import existing_row, insert_row, update_row
+from app.writes import active_row, existing_row, insert_row, update_row
 from modules.products import models as m
 from modules.products.events import STOCK_CHANGED, STOCK_LOW
 
@@ -126,24 +126,11 @@ def _check_reorder(values: dict[str, Any], creating: bool) -> None:
     problems.raise_if_any()
 
 
-async def _referenced(conn: AsyncConnection, table: sa.Table, pk: uuid.UUID, field: str, what: str) -> None:
-    """A row the new level points at: visible and not deactivated. Locked for share, so it
-    cannot be deactivated before this transaction commits."""
-    row = (
-        await conn.execute(
-            sa.select(table.c.deactivated_at).where(table.c.id == pk).with_for_update(read=True)
-        )
-    ).first()
-    if row is None:
-        raise_not_found(field, what)
-    if row.deactivated_at is not None:
-        raise_problem(field, "INACTIVE", f"The {what} is deactivated")
-
-
 async def create_level(conn: AsyncConnection, actor: Actor, values: dict[str, Any]) -> Any:
     _check_reorder(values, creating=True)
-    await _referenced(conn, m.products, values["product_id"], "productId", "product")
-    await _referenced(conn, _locations, values["location_id"], "locationId", "inventory location")
+    # Locked for share: neither can be deactivated before this level commits.
+    await active_row(conn, m.products, values["product_id"], "productId", "product", shared=True)
+    await active_row(conn, _locations, values["location_id"], "locationId", "inventory location", shared=True)
     keep = ("product_id", "location_id", "reorder_point", "reorder_quantity")
     return await insert_row(
         conn, actor, _levels, "InventoryLevel", {k: values[k] for k in keep if k in values}

@@ -9,11 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.audit import Actor, write_audit
-from app.errors import Problems, raise_not_found, raise_problem
+from app.audit import Actor
+from app.errors import Problems, raise_not_found
 from app.events import emit
 from app.validators import Check
-from app.writes import existing_row, insert_row, lock_row, soft_delete, update_row
+from app.writes import active_row, delete_row, existing_row, insert_row, lock_row, soft_delete, update_row
 from modules.products import models as m
 from modules.products.events import MANUFACTURER_CREATED, MANUFACTURER_DEACTIVATED, MANUFACTURER_UPDATED
 from modules.products.service.checks import URL, check_emails, check_money, check_words
@@ -123,11 +123,8 @@ async def set_contact(
 ) -> Any:
     """Create or replace the manufacturer's contact list for one purpose."""
     _check_contact(values)
-    maker = await lock_row(conn, m.manufacturers, manufacturer_id) if manufacturer_id else None
-    if maker is None:
-        raise_not_found("manufacturerId", "manufacturer")
-    if maker.deactivated_at is not None:
-        raise_problem("manufacturerId", "INACTIVE", "The manufacturer is deactivated")
+    # Locked for update: two lists set for one purpose at once are made one after the other.
+    maker = await active_row(conn, m.manufacturers, manufacturer_id, "manufacturerId", "manufacturer")
     c = m.manufacturer_contacts.c
     before = (
         await conn.execute(
@@ -145,8 +142,4 @@ async def set_contact(
 
 async def remove_contact(conn: AsyncConnection, actor: Actor, pk: uuid.UUID | None) -> Any:
     before = await existing_row(conn, m.manufacturer_contacts, pk, "contact list")
-    await conn.execute(sa.delete(m.manufacturer_contacts).where(m.manufacturer_contacts.c.id == before.id))
-    await write_audit(
-        conn, actor, "manufacturercontact.delete", "ManufacturerContact", before.id, before, None
-    )
-    return before
+    return await delete_row(conn, actor, m.manufacturer_contacts, "ManufacturerContact", before)

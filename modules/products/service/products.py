@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import Actor, write_audit
-from app.errors import Problems, raise_not_found, raise_problem
+from app.errors import Problems, raise_not_found
 from app.events import emit
 from app.validators import Check
-from app.writes import existing_row, insert_row, lock_row, update_row
+from app.writes import active_row, delete_row, existing_row, insert_row, lock_row, update_row
 from modules.products import models as m
 from modules.products.events import PRODUCT_CREATED, PRODUCT_DEACTIVATED, PRODUCT_UPDATED
 from modules.products.service.checks import (
@@ -100,14 +100,9 @@ async def _references(conn: AsyncConnection, values: dict[str, Any]) -> None:
         ("manufacturer_id", m.manufacturers, "manufacturer"),
         ("category_id", m.product_categories, "category"),
     ):
-        if values.get(key) is None:
-            continue
-        row = await lock_row(conn, table, values[key])
-        field = "manufacturerId" if key == "manufacturer_id" else "categoryId"
-        if row is None:
-            raise_not_found(field, what)
-        if row.deactivated_at is not None:
-            raise_problem(field, "INACTIVE", f"The {what} is deactivated")
+        if values.get(key) is not None:
+            field = "manufacturerId" if key == "manufacturer_id" else "categoryId"
+            await active_row(conn, table, values[key], field, what)
 
 
 async def _replace_sizes(
@@ -183,13 +178,7 @@ async def link_specialty(conn: AsyncConnection, actor: Actor, values: dict[str, 
     product = await lock_row(conn, m.products, values["product_id"]) if values.get("product_id") else None
     if product is None:
         raise_not_found("productId", "product")
-    specialty = (
-        await lock_row(conn, m.specialties, values["specialty_id"]) if values.get("specialty_id") else None
-    )
-    if specialty is None:
-        raise_not_found("specialtyId", "specialty")
-    if specialty.deactivated_at is not None:
-        raise_problem("specialtyId", "INACTIVE", "The specialty is deactivated")
+    await active_row(conn, m.specialties, values.get("specialty_id"), "specialtyId", "specialty")
     if values.get("is_primary"):  # the product's one primary specialty moves here
         t = m.product_specialties
         await conn.execute(
@@ -200,6 +189,4 @@ async def link_specialty(conn: AsyncConnection, actor: Actor, values: dict[str, 
 
 async def unlink_specialty(conn: AsyncConnection, actor: Actor, pk: uuid.UUID | None) -> Any:
     before = await existing_row(conn, m.product_specialties, pk, "product specialty")
-    await conn.execute(sa.delete(m.product_specialties).where(m.product_specialties.c.id == before.id))
-    await write_audit(conn, actor, "productspecialty.delete", "ProductSpecialty", before.id, before, None)
-    return before
+    return await delete_row(conn, actor, m.product_specialties, "ProductSpecialty", before)

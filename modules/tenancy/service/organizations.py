@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import Actor
 from app.crypto import PhiCipher
-from app.errors import Problems, raise_not_found, raise_problem
+from app.errors import Problems
 from app.validators import Check
-from app.writes import existing_row, insert_row, lock_row, soft_delete, update_row
+from app.writes import active_row, existing_row, insert_row, soft_delete, update_row
 from modules.tenancy import models as m
 
 ORG_UNIQUE = {"organizations_tenant_id_name_key": "input.name"}
@@ -98,12 +98,7 @@ def _check_facility(values: dict[str, Any], creating: bool) -> None:
 
 async def create_facility(conn: AsyncConnection, actor: Actor, values: dict[str, Any]) -> Any:
     _check_facility(values, creating=True)
-    organization_id = values.get("organization_id")
-    org = await lock_row(conn, m.organizations, organization_id) if organization_id else None
-    if org is None:
-        raise_not_found("organizationId", "organization")
-    if org.deactivated_at is not None:
-        raise_problem("organizationId", "INACTIVE", "The organization is deactivated")
+    await active_row(conn, m.organizations, values.get("organization_id"), "organizationId", "organization")
     return await insert_row(conn, actor, m.facilities, "Facility", values)
 
 

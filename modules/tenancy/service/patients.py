@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import Actor
 from app.crypto import PhiCipher
-from app.errors import Problems, raise_not_found, raise_problem
+from app.errors import Problems
 from app.events import emit
 from app.validators import Check
-from app.writes import existing_row, insert_row, lock_row, soft_delete, update_row
+from app.writes import active_row, existing_row, insert_row, soft_delete, update_row
 from modules.tenancy import events as ev
 from modules.tenancy import models as m
 
@@ -63,11 +63,7 @@ def _sealed(
 
 
 async def _visible_facility(conn: AsyncConnection, facility_id: uuid.UUID | None) -> None:
-    facility = await lock_row(conn, m.facilities, facility_id) if facility_id else None
-    if facility is None:
-        raise_not_found("facilityId", "facility")
-    if facility.deactivated_at is not None:
-        raise_problem("facilityId", "INACTIVE", "The facility is deactivated")
+    await active_row(conn, m.facilities, facility_id, "facilityId", "facility")
 
 
 async def create_patient(

@@ -14,7 +14,7 @@ from app.context import Principal
 from app.errors import Problems, raise_not_found, raise_problem
 from app.events import emit
 from app.validators import SLUG_KEY, Check
-from app.writes import existing_row, insert_row, lock_row, update_row
+from app.writes import delete_row, existing_row, insert_row, lock_row, update_row
 from modules.tenancy import events as ev
 from modules.tenancy import models as m
 from modules.tenancy.service.auth import lock_sessions_of
@@ -244,8 +244,7 @@ async def revoke_membership(
 ) -> Any:
     before = await existing_row(conn, m.memberships, pk, "membership")
     await check_membership_within_reach(conn, caller, before.organization_id, before.facility_id)
-    await conn.execute(sa.delete(m.memberships).where(m.memberships.c.id == pk))
-    await write_audit(conn, actor, "membership.revoke", "Membership", pk, before, None)
+    await delete_row(conn, actor, m.memberships, "Membership", before, "revoke")
     await emit(conn, actor, ev.MEMBERSHIP_REVOKED, "Membership", before.id, _membership_payload(before))
     return before
 
