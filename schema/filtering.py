@@ -20,11 +20,19 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from schema.relay import decode_id
+
 
 def like_pattern(text: str) -> str:
     """`text` anywhere, with LIKE's wildcards in it taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def id_matches(column: Any, global_id: str, type_name: str) -> sa.ColumnElement[bool]:
+    """`column` equals the row a global ID names; an ID of another type matches nothing."""
+    pk = decode_id(global_id, type_name)
+    return column == pk if pk else sa.false()
 
 
 def stored(value: Any) -> Any:

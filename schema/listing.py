@@ -29,12 +29,11 @@ from strawberry.types.lazy_type import LazyType
 
 from app.context import RequestContext
 from schema.entities import EntitySpec, spec_of
-from schema.filtering import FieldMatch
+from schema.filtering import FieldMatch, id_matches
 from schema.lists import MatchRecorder, list_connection, nested_connection_loader
 from schema.ordering import order_of
 from schema.pagination import page_args
 from schema.permissions import requires as requires_extension
-from schema.relay import decode_id
 
 Where = Callable[[RequestContext, Any], list[sa.ColumnElement[bool]]]
 Guard = Callable[[Info, Any], Awaitable[None]]
@@ -203,8 +202,7 @@ def connection(
         for name, type_name in spec.by.items():
             value = arguments.get(name)
             if value is not None:
-                pk = decode_id(value, type_name)
-                where.append(listing.table.c[name] == pk if pk else sa.false())
+                where.append(id_matches(listing.table.c[name], value, type_name))
         sort_field, descending, rank = listing.sort_of(arguments.get("order_by"), chosen, default_sort)
         args = page_args(
             arguments.get("first"), arguments.get("after"), arguments.get("last"), arguments.get("before")

@@ -22,7 +22,7 @@ from modules.products.types.enums import (
     ProductType,
 )
 from modules.products.types.search import relevance, search_condition, search_text
-from schema.filtering import FieldMatch
+from schema.filtering import FieldMatch, id_matches
 from schema.listing import Listing, Ranked
 from schema.ordering import NAMED_COLUMNS, TIMED_COLUMNS, NamedOrder, SortDirection, TimeOrder
 from schema.relay import decode_id
@@ -112,11 +112,6 @@ def _values(items: list[Any] | None) -> list[str] | None:
     return [item.value for item in items] if items else None
 
 
-def _id_is(column: sa.Column[Any], global_id: str | None, type_name: str) -> sa.ColumnElement[bool]:
-    pk = decode_id(global_id, type_name) if global_id else None
-    return column == pk if pk else sa.false()
-
-
 def product_where(_: RequestContext, f: ProductFilter | None) -> list[sa.ColumnElement[bool]]:
     f = f or ProductFilter()
     t = m.products.c
@@ -128,10 +123,10 @@ def product_where(_: RequestContext, f: ProductFilter | None) -> list[sa.ColumnE
         subtree = sa.select(c.id).where(c.path.contains([category]) if category else sa.false())
         where.append(t.category_id.in_(subtree))
     if f.manufacturer_id is not None:
-        where.append(_id_is(t.manufacturer_id, f.manufacturer_id, "Manufacturer"))
+        where.append(id_matches(t.manufacturer_id, f.manufacturer_id, "Manufacturer"))
     if f.specialty_id is not None:
         linked = sa.select(m.product_specialties.c.product_id).where(
-            _id_is(m.product_specialties.c.specialty_id, f.specialty_id, "Specialty")
+            id_matches(m.product_specialties.c.specialty_id, f.specialty_id, "Specialty")
         )
         where.append(t.id.in_(linked))
     if f.code:
@@ -152,9 +147,9 @@ def level_where(_: RequestContext, f: LevelFilter | None) -> list[sa.ColumnEleme
     t = m.inventory_levels.c
     where: list[sa.ColumnElement[bool]] = [] if f.include_deactivated else [t.deactivated_at.is_(None)]
     if f.product_id is not None:
-        where.append(_id_is(t.product_id, f.product_id, "Product"))
+        where.append(id_matches(t.product_id, f.product_id, "Product"))
     if f.location_id is not None:
-        where.append(_id_is(t.location_id, f.location_id, "InventoryLocation"))
+        where.append(id_matches(t.location_id, f.location_id, "InventoryLocation"))
     if f.low_only:
         where.append(t.available <= t.reorder_point)
     return where
@@ -170,9 +165,9 @@ def movement_where(_: RequestContext, f: MovementFilter | None) -> list[sa.Colum
     t = m.stock_movements.c
     where: list[sa.ColumnElement[bool]] = []
     if f.product_id is not None:
-        where.append(_id_is(t.product_id, f.product_id, "Product"))
+        where.append(id_matches(t.product_id, f.product_id, "Product"))
     if f.location_id is not None:
-        where.append(_id_is(t.location_id, f.location_id, "InventoryLocation"))
+        where.append(id_matches(t.location_id, f.location_id, "InventoryLocation"))
     if kinds := _values(f.kinds):
         where.append(t.kind.in_(kinds))
     if f.reference:

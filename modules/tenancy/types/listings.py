@@ -23,12 +23,12 @@ from modules.tenancy.types.enums import (
     OrganizationType,
     ProviderStatus,
 )
-from schema.filtering import FieldMatch
+from schema.filtering import FieldMatch, id_matches
 from schema.input_values import instant
 from schema.listing import Listing
 from schema.lists import MatchRecorder
 from schema.ordering import NAMED_COLUMNS, TIMED_COLUMNS, NamedOrder, TimeOrder
-from schema.relay import decode_id, from_global_id
+from schema.relay import from_global_id
 
 
 @strawberry.input
@@ -100,10 +100,6 @@ def _values(items: list[Any] | None) -> list[str] | None:
     return [item.value for item in items] if items else None
 
 
-def _never() -> sa.ColumnElement[bool]:
-    return sa.false()
-
-
 def phi_searched(f: PatientFilter | None) -> list[str]:
     """The PHI fields a patient filter searches by: each patient it finds is logged as read."""
     if f is None:
@@ -121,8 +117,7 @@ def patient_where(ctx: RequestContext, f: PatientFilter | None) -> list[sa.Colum
     t = m.patients.c
     where: list[sa.ColumnElement[bool]] = [] if f.include_deactivated else [t.deactivated_at.is_(None)]
     if f.facility_id is not None:
-        facility = decode_id(f.facility_id, "Facility")
-        where.append(t.facility_id == facility if facility else _never())
+        where.append(id_matches(t.facility_id, f.facility_id, "Facility"))
     if phi_searched(f):
         # Finding a patient by MRN or name tells PHI as surely as reading it does.
         principal = ctx.current
@@ -149,8 +144,7 @@ def audit_where(_: RequestContext, f: AuditLogFilter | None) -> list[sa.ColumnEl
         type_name, pk = from_global_id(f.entity_id)
         where += [t.entity_type == type_name, t.entity_id == pk]
     if f.actor_id:
-        actor = decode_id(f.actor_id, "User")
-        where.append(t.actor_user_id == actor if actor else _never())
+        where.append(id_matches(t.actor_user_id, f.actor_id, "User"))
     if f.action:
         where.append(t.action == f.action)
     if f.since:
