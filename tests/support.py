@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import jwt
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.crypto import PhiCipher
@@ -122,6 +125,28 @@ LOGIN = """mutation Login($email: String!, $password: String!, $tenant: String!)
 }"""
 
 
+def app_with(api_engine: AsyncEngine, **settings: Any) -> Any:
+    """The real app on the API engine, with some settings changed."""
+    from medgraph.asgi import create_app
+
+    return create_app(get_settings().model_copy(update=settings), "", engine=api_engine)
+
+
+@contextmanager
+def recorded_statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Every SQL statement `engine` sends while the block runs, in order."""
+    statements: list[str] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", before)
+
+
 async def gql(
     client: httpx.AsyncClient,
     query: str,
@@ -154,8 +179,10 @@ __all__ = [
     "Tenant",
     "access_claims",
     "api_connections_idle_in_transaction",
+    "app_with",
     "claims_of",
     "gql",
     "make_tenant",
+    "recorded_statements",
     "sign_token",
 ]

@@ -6,12 +6,11 @@ import uuid
 
 import httpx
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from app.db import tenant_transaction
 from medgraph.demo import npi_for
 from modules.tenancy import models as m
-from tests.support import gql
+from tests.support import app_with, gql, recorded_statements
 
 NESTED = """query Nested {
   organizations(first: 50) { nodes { id name
@@ -63,28 +62,13 @@ async def _grow(owner_engine, tenant, organizations: int) -> None:
                 )
 
 
-def _app_with(api_engine, **settings):  # type: ignore[no-untyped-def]
-    from app.settings import get_settings
-    from medgraph.asgi import create_app
-
-    return create_app(get_settings().model_copy(update=settings), "", engine=api_engine)
-
-
 async def _statements(api_engine, app, tenant) -> tuple[list[str], int]:
     """The statements one NESTED query costs, sent to `app` with the tenant's owner token."""
     token = await tenant.token()  # sign in first: login's own statements are not part of the query
-    statements: list[str] = []
-
-    def before(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    event.listen(api_engine.sync_engine, "before_cursor_execute", before)
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://medgraph.test") as client:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://medgraph.test") as client:
+        with recorded_statements(api_engine) as statements:
             result = await gql(client, NESTED, None, {"authorization": f"Bearer {token}"})
-    finally:
-        event.remove(api_engine.sync_engine, "before_cursor_execute", before)
     assert "errors" not in result, result
     return statements, len(result["data"]["organizations"]["nodes"])
 
@@ -96,7 +80,7 @@ def _is_data(statement: str) -> bool:
 async def test_statement_count_is_independent_of_row_count(owner_engine, api_engine, tenant_a, tenant_b):
     await _grow(owner_engine, tenant_a, 2)  # 3 seeded + 2 = 5 organizations
     await _grow(owner_engine, tenant_b, 47)  # 3 seeded + 47 = 50 organizations
-    resolved_app = _app_with(api_engine, compiled_reads=False)
+    resolved_app = app_with(api_engine, compiled_reads=False)
     small, small_rows = await _statements(api_engine, resolved_app, tenant_a)
     large, large_rows = await _statements(api_engine, resolved_app, tenant_b)
     assert (small_rows, large_rows) == (5, 50)
@@ -108,7 +92,7 @@ async def test_statement_count_is_independent_of_row_count(owner_engine, api_eng
 
 async def test_a_compiled_query_costs_one_data_statement(owner_engine, api_engine, tenant_a, tenant_b):
     await _grow(owner_engine, tenant_b, 47)
-    compiled_app = _app_with(api_engine, compiled_reads=True, compiled_reads_verify=False)
+    compiled_app = app_with(api_engine, compiled_reads=True, compiled_reads_verify=False)
     small, small_rows = await _statements(api_engine, compiled_app, tenant_a)
     large, large_rows = await _statements(api_engine, compiled_app, tenant_b)
     assert (small_rows, large_rows) == (3, 50)

@@ -11,16 +11,14 @@ import json
 import httpx
 import pytest
 
-from app.settings import get_settings
-from medgraph.asgi import create_app
+from tests.support import app_with
 
 QUERY = "query Orgs($n: Int!) { organizations(first: $n) { totalCount nodes { id name } } }"
 HEADERS_THAT_MATTER = ("content-type", "cache-control", "vary")
 
 
 def _app(api_engine, **settings):  # type: ignore[no-untyped-def]
-    values = {"compiled_reads_verify": False, "execution_info": True} | settings
-    return create_app(get_settings().model_copy(update=values), "", engine=api_engine)
+    return app_with(api_engine, **({"compiled_reads_verify": False, "execution_info": True} | settings))
 
 
 def _seen(response: httpx.Response) -> tuple:

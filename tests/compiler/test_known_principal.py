@@ -7,12 +7,11 @@ the resolvers' answer under a principal loaded afresh.)"""
 from __future__ import annotations
 
 import httpx
-from sqlalchemy import event
 
 from app.settings import get_settings
 from medgraph.asgi import create_app
 from modules.tenancy import set_tenant_active
-from tests.support import gql
+from tests.support import gql, recorded_statements
 
 ORGS = "{ organizations(first: 5) { totalCount } }"
 FACILITIES = "{ facilities(first: 50) { totalCount nodes { id } } }"
@@ -35,18 +34,10 @@ async def test_a_remembered_principal_is_checked_in_the_read_statement(api_engin
         get_settings().model_copy(update={"compiled_reads_verify": False}), "", engine=api_engine
     )
     token = {"authorization": f"Bearer {await tenant_a.token('facility_manager')}"}
-    statements: list[str] = []
-
-    def before(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         answers = [await gql(client, FACILITIES, None, token) for _ in range(2)]
-        event.listen(api_engine.sync_engine, "before_cursor_execute", before)
-        try:
+        with recorded_statements(api_engine) as statements:
             answers.append(await gql(client, FACILITIES, None, token))
-        finally:
-            event.remove(api_engine.sync_engine, "before_cursor_execute", before)
     assert answers[0] == answers[1] == answers[2] and "errors" not in answers[0]
     assert answers[0]["data"]["facilities"]["totalCount"] == 1  # narrowed to the membership
     assert len(statements) == 1 and "app_known_principal" in statements[0], statements

@@ -5,11 +5,10 @@ the very next request: a deactivated user is refused, changed permissions apply.
 from __future__ import annotations
 
 import httpx
-from sqlalchemy import event
 
 from app.settings import get_settings
 from medgraph.asgi import create_app
-from tests.support import gql
+from tests.support import gql, recorded_statements
 
 QUERY = "{ organizations(first: 5) { totalCount nodes { id name } } }"
 USER_ID = "query($q: String) { users(filter: {search: $q}) { nodes { id } } }"
@@ -26,18 +25,10 @@ async def test_a_known_caller_is_answered_in_one_statement(api_engine, tenant_a)
     settings = get_settings().model_copy(update={"compiled_reads_verify": False})
     app = create_app(settings, "", engine=api_engine)  # no verify mode: only what a server sends
     token = {"authorization": f"Bearer {await tenant_a.token()}"}
-    statements: list[str] = []
-
-    def before(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         first = await gql(client, QUERY, None, token)  # the principal looked up, then the data read
-        event.listen(api_engine.sync_engine, "before_cursor_execute", before)
-        try:
+        with recorded_statements(api_engine) as statements:
             again = await gql(client, QUERY, None, token)
-        finally:
-            event.remove(api_engine.sync_engine, "before_cursor_execute", before)
     assert again == first and "errors" not in first
     assert len(statements) == 1, statements
     assert "app_principal" in statements[0] and "row_to_json" in statements[0]

@@ -198,12 +198,10 @@ async def test_updating_a_product_keeps_sizes_by_label_and_deactivating_hides_it
 async def test_search_filters_and_nested_catalog_reads_are_compiled(tenant_a, api_engine):
     import httpx
 
-    from app.settings import get_settings
-    from medgraph.asgi import create_app
+    from tests.support import app_with
 
     ids = await build_catalog(tenant_a)
-    settings = get_settings().model_copy(update={"compiled_reads_verify": False, "execution_info": True})
-    app = create_app(settings, "", engine=api_engine)
+    app = app_with(api_engine, compiled_reads_verify=False, execution_info=True)
     headers = {"authorization": f"Bearer {await tenant_a.token()}"}
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://medgraph.test"

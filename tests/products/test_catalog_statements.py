@@ -7,11 +7,10 @@ import uuid
 
 import httpx
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from app.db import tenant_transaction
 from modules.products import models as m
-from tests.support import gql
+from tests.support import app_with, gql, recorded_statements
 
 CATALOG = """query Catalog($tag: String!) {
   productCategories(first: 5, filter: {search: $tag}) { nodes { name
@@ -52,27 +51,12 @@ async def _catalog(owner_engine, tenant, products: int) -> str:
     return tag
 
 
-def _app_with(api_engine, **settings):  # type: ignore[no-untyped-def]
-    from app.settings import get_settings
-    from medgraph.asgi import create_app
-
-    return create_app(get_settings().model_copy(update=settings), "", engine=api_engine)
-
-
 async def _statements(api_engine, app, tenant, tag: str) -> tuple[list[str], int]:
     token = await tenant.token()
-    statements: list[str] = []
-
-    def before(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    event.listen(api_engine.sync_engine, "before_cursor_execute", before)
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://medgraph.test") as client:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://medgraph.test") as client:
+        with recorded_statements(api_engine) as statements:
             result = await gql(client, CATALOG, {"tag": tag}, {"authorization": f"Bearer {token}"})
-    finally:
-        event.remove(api_engine.sync_engine, "before_cursor_execute", before)
     assert "errors" not in result, result
     (category,) = result["data"]["productCategories"]["nodes"]
     products = category["products"]["nodes"]
@@ -86,13 +70,13 @@ async def test_a_nested_catalog_query_costs_the_same_for_5_and_50_products(
 ):
     small_tag = await _catalog(owner_engine, tenant_a, 5)
     large_tag = await _catalog(owner_engine, tenant_a, 50)
-    resolved = _app_with(api_engine, compiled_reads=False)
+    resolved = app_with(api_engine, compiled_reads=False)
     small, small_rows = await _statements(api_engine, resolved, tenant_a, small_tag)
     large, large_rows = await _statements(api_engine, resolved, tenant_a, large_tag)
     assert (small_rows, large_rows) == (5, 50)
     assert len(small) == len(large), (small, large)
 
-    compiled = _app_with(api_engine, compiled_reads=True, compiled_reads_verify=False)
+    compiled = app_with(api_engine, compiled_reads=True, compiled_reads_verify=False)
     await _statements(api_engine, compiled, tenant_a, small_tag)  # the plan made, the caller known
     small, _ = await _statements(api_engine, compiled, tenant_a, small_tag)
     large, _ = await _statements(api_engine, compiled, tenant_a, large_tag)

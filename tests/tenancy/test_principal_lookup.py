@@ -7,12 +7,11 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from app.context import build_context
 from app.errors import AuthenticationError
 from modules.tenancy import load_principal
-from tests.support import claims_of, sign_token
+from tests.support import claims_of, recorded_statements, sign_token
 
 SETTINGS = sa.text(
     "SELECT current_setting('app.tenant_id', true) AS tenant, current_setting('app.user_id', true) AS usr,"
@@ -37,16 +36,8 @@ def _context(app, token: str):  # type: ignore[no-untyped-def]
 
 async def _load(app, api_engine, tenant, role: str):  # type: ignore[no-untyped-def]
     ctx = _context(app, await tenant.token(role))
-    statements: list[str] = []
-
-    def before(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(api_engine.sync_engine, "before_cursor_execute", before)
-    try:
+    with recorded_statements(api_engine) as statements:
         principal = await load_principal(ctx, ctx.claims)  # type: ignore[arg-type]
-    finally:
-        event.remove(api_engine.sync_engine, "before_cursor_execute", before)
     return ctx, principal, statements
 
 
