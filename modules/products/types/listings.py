@@ -21,7 +21,7 @@ from modules.products.types.enums import (
     ProductSortField,
     ProductType,
 )
-from modules.products.types.search import relevance, search_condition, search_text
+from modules.products.types.search import relevance, search_condition, search_key, search_text
 from schema.filtering import FieldMatch, id_matches
 from schema.listing import Listing, Ranked
 from schema.ordering import NAMED_COLUMNS, TIMED_COLUMNS, NamedOrder, SortDirection, TimeOrder
@@ -130,7 +130,7 @@ def product_where(_: RequestContext, f: ProductFilter | None) -> list[sa.ColumnE
         )
         where.append(t.id.in_(linked))
     if f.code:
-        where.append(t.code_key == "".join(ch for ch in f.code if ch.isascii() and ch.isalnum()).lower())
+        where.append(t.code_key == search_key(f.code))
     if code_types := _values(f.code_types):
         where.append(t.code_type.in_(code_types))
     if types := _values(f.types):

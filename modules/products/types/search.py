@@ -30,6 +30,11 @@ _KEY = re.compile(r"[A-Za-z0-9]+")  # what product_search_key() keeps
 _ENGLISH: sa.ColumnElement[Any] = sa.literal_column("'english'::regconfig")
 
 
+def search_key(text: str) -> str:
+    """The exact-match key of a code or SKU, as product_search_key() writes it in the database."""
+    return "".join(_KEY.findall(text)).lower()
+
+
 def search_text(f: Any) -> str | None:
     """The filter's search text, or None when it searches nothing (absent or blank)."""
     text = getattr(f, "search", None) if f is not None else None
@@ -42,7 +47,7 @@ def _query(text: str) -> tuple[sa.ColumnElement[Any], str] | None:
     if not words:
         return None
     prefixes = " & ".join(f"{word.lower()}:*" for word in words)
-    key = "".join(_KEY.findall(text)).lower()[:MAX_KEY]  # as product_search_key() writes it
+    key = search_key(text)[:MAX_KEY]
     return sa.func.to_tsquery(_ENGLISH, prefixes), key
 
 
