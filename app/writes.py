@@ -111,7 +111,15 @@ async def soft_delete(
     before = await existing_row(conn, table, pk, what)
     if before.deactivated_at is not None:
         return before, False
-    values: dict[str, Any] = {"deactivated_at": sa.func.now()}
+    return await deactivate_row(conn, actor, table, entity_type, before), True
+
+
+async def deactivate_row(
+    conn: AsyncConnection, actor: Actor, table: sa.Table, entity_type: str, before: Any, **also: Any
+) -> Any:
+    """Deactivate a row already read and locked (`before`), status 'inactive' where the
+    table has one, with `also` changed alongside; audited as one change."""
+    values: dict[str, Any] = {"deactivated_at": sa.func.now(), **also}
     if "status" in table.c:
         values["status"] = "inactive"
-    return await update_row(conn, actor, table, entity_type, before, values, "deactivate"), True
+    return await update_row(conn, actor, table, entity_type, before, values, "deactivate")

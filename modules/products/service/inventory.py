@@ -21,7 +21,7 @@ from app.errors import Problems, raise_not_found, raise_problem
 from app.events import emit
 from app.tables import readable
 from app.validators import Check
-from app.writes import active_row, existing_row, insert_row, update_row
+from app.writes import active_row, deactivate_row, existing_row, insert_row, update_row
 from modules.products import models as m
 from modules.products.events import STOCK_CHANGED, STOCK_LOW
 
@@ -85,11 +85,6 @@ async def update_location(conn: AsyncConnection, actor: Actor, pk: Pk, values: d
     )
 
 
-async def _deactivate(conn: AsyncConnection, actor: Actor, table: sa.Table, entity: str, row: Any) -> Any:
-    values = {"deactivated_at": sa.func.now()}
-    return await update_row(conn, actor, table, entity, row, values, "deactivate")
-
-
 async def deactivate_location(conn: AsyncConnection, actor: Actor, pk: Pk) -> Any:
     """Refused while any level there holds stock; its empty levels are deactivated with it,
     so no stock moves into a location that is gone. The levels are locked before they are
@@ -103,8 +98,8 @@ async def deactivate_location(conn: AsyncConnection, actor: Actor, pk: Pk) -> An
     if stocked:
         raise_problem("id", "IN_USE", f"{len(stocked)} stock level(s) here still hold stock")
     for level in levels:
-        await _deactivate(conn, actor, _levels, "InventoryLevel", level)
-    return await _deactivate(conn, actor, _locations, "InventoryLocation", before)
+        await deactivate_row(conn, actor, _levels, "InventoryLevel", level)
+    return await deactivate_row(conn, actor, _locations, "InventoryLocation", before)
 
 
 # Levels ---------------------------------------------------------------------------------
@@ -152,7 +147,7 @@ async def deactivate_level(conn: AsyncConnection, actor: Actor, pk: Pk) -> Any:
     if before.on_hand > 0 or before.allocated > 0:
         held = f"{before.on_hand} on hand, {before.allocated} allocated"
         raise_problem("id", "IN_USE", f"The level still holds {held}")
-    return await _deactivate(conn, actor, _levels, "InventoryLevel", before)
+    return await deactivate_row(conn, actor, _levels, "InventoryLevel", before)
 
 
 # Movements ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from app.audit import Actor, write_audit
 from app.errors import Problems, raise_not_found
 from app.events import emit
 from app.validators import Check
-from app.writes import active_row, delete_row, existing_row, insert_row, lock_row, update_row
+from app.writes import active_row, deactivate_row, delete_row, existing_row, insert_row, lock_row, update_row
 from modules.products import models as m
 from modules.products.events import PRODUCT_CREATED, PRODUCT_DEACTIVATED, PRODUCT_UPDATED
 from modules.products.service.checks import (
@@ -168,8 +168,7 @@ async def deactivate_product(conn: AsyncConnection, actor: Actor, pk: uuid.UUID 
     before = await existing_row(conn, m.products, pk, "product")
     if before.deactivated_at is not None:
         return before
-    values = {"deactivated_at": sa.func.now(), "is_active": False}
-    row = await update_row(conn, actor, m.products, "Product", before, values, "deactivate")
+    row = await deactivate_row(conn, actor, m.products, "Product", before, is_active=False)
     await emit(conn, actor, PRODUCT_DEACTIVATED, "Product", row.id)
     return row
 
