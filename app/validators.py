@@ -15,6 +15,7 @@ PHONE = re.compile(r"^\+?[0-9 ().-]{7,20}$")
 POSTAL = re.compile(r"^[A-Za-z0-9 -]{3,10}$")
 SLUG_KEY = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
 TAXONOMY = re.compile(r"^[0-9]{3}[0-9A-Z]{6}[0-9A-Z]$")
+URL = re.compile(r"https?://[^\s/$.?#][^\s]{0,1990}")
 
 
 def npi_is_valid(npi: str) -> bool:

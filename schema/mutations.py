@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from enum import Enum
@@ -20,11 +21,12 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 from strawberry.types.base import StrawberryOptional
-from strawberry.utils.str_converters import to_camel_case
+from strawberry.utils.str_converters import to_camel_case, to_snake_case
 
 from app.audit import Actor
 from app.auth.passwords import HashingBusy
 from app.errors import FieldProblem, InputInvalid
+from schema.permissions import requires as requires_permission
 from schema.relay import decode_id
 
 T = TypeVar("T")
@@ -130,6 +132,55 @@ class MutationRunner(Generic[E]):
         result, errors = await self.run(info, work, entity, unique)
         return payload_type(**{field: result, "errors": errors})
 
+    def payload(self, entity: type, description: str | None = None) -> type:
+        """`<Entity>Payload`: the entity a mutation answers with (null when refused) and
+        its typed errors. Made once per entity and shared by its mutations."""
+        name = f"{entity.__name__}Payload"
+        field = to_snake_case(entity.__name__)
+        namespace = {
+            "__annotations__": {field: entity | None, "errors": list[self.error_type]},  # type: ignore[name-defined]
+            "__module__": entity.__module__,
+        }
+        return strawberry.type(type(name, (), namespace), description=description)
+
+    def field(
+        self,
+        work: Callable[..., Awaitable[Any]],
+        *,
+        input: type,
+        payload: type,
+        requires: str,
+        ids: Mapping[str, str] | None = None,
+        unique: Mapping[str, str] | None = None,
+        description: str | None = None,
+        with_context: bool = False,
+    ) -> Any:
+        """A mutation field declared rather than written out: it takes `input`, reads it
+        with `input_values` (`ids`: which fields take which type of global ID), needs the
+        permission `requires`, runs `work(conn, actor, values)` (`with_context`: and the
+        request's context, for a service that seals PHI, say) and answers `payload`."""
+
+        async def resolve(self_: Any, info: Info, input: Any) -> Any:
+            values = input_values(input, ids=ids)
+            extra = (info.context,) if with_context else ()
+            return await self.respond(
+                payload, info, lambda conn, actor: work(conn, actor, values, *extra), unique
+            )
+
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        resolve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [
+                inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+                inspect.Parameter("info", keyword, annotation=Info),
+                inspect.Parameter("input", keyword, annotation=input),
+            ],
+            return_annotation=payload,
+        )
+        resolve.__annotations__ = {"info": Info, "input": input, "return": payload}
+        return strawberry.mutation(
+            resolver=resolve, extensions=requires_permission(requires), description=description
+        )
+
 
 @functools.cache
 def _id_fields(input_type: Any) -> frozenset[str]:
@@ -174,7 +225,8 @@ def input_values(
     Fields left out (UNSET) are absent, so an update changes only what was sent; enums
     become their stored values; the ID fields named in `ids` (field -> type name) become
     primary keys, an ID of another type one that matches nothing (`NOWHERE`: the
-    service answers NOT_FOUND on that field) and null stays null. `columns` renames
+    service answers NOT_FOUND on that field) and null stays null; a list of nested
+    inputs becomes a list of such dicts. `columns` renames
     fields to their columns; `omit` leaves out fields the service takes separately.
     """
     ids, columns = ids or {}, columns or {}
@@ -190,5 +242,10 @@ def input_values(
             continue
         if f.name in ids and value is not None:
             value = decode_id(value, ids[f.name]) or NOWHERE
+        elif isinstance(value, list) and any(dataclasses.is_dataclass(item) for item in value):
+            # A list of nested inputs (an order's items): each read the same way, its ID
+            # fields named in `ids` under the list's name (`{"items.product_id": "Product"}`).
+            inner = {k.partition(".")[2]: v for k, v in ids.items() if k.startswith(f"{f.name}.")}
+            value = [input_values(item, ids=inner) for item in value]
         values[columns.get(f.name, f.name)] = _plain(value)
     return values

@@ -2,7 +2,8 @@
 and inventory whose every change is a stock movement.
 
 The manifest (`MODULE`) and the module's public surface: other modules import only
-from here (orders reserve, release and ship stock through the functions below).
+from here (orders reserve, release and ship stock through the functions below, and
+check what they reference against the tables it exports).
 """
 
 from __future__ import annotations
@@ -10,8 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from modules.products.events import EVENTS
-from modules.products.models import metadata
+from modules.products.models import (
+    inventory_levels,
+    manufacturer_settings,
+    manufacturers,
+    metadata,
+    product_sizes,
+    products,
+)
 from modules.products.service.inventory import release_stock, reserve_stock, ship_stock
+from modules.products.types.refs import ManufacturerRef, ProductRef, ProductSizeRef
 from schema.module import Module, SchemaParts
 
 PERMISSIONS = {
@@ -70,4 +79,17 @@ MODULE = Module(
     schema=_schema,
 )
 
-__all__ = ["MODULE", "release_stock", "reserve_stock", "ship_stock"]
+__all__ = [
+    "MODULE",
+    "ManufacturerRef",
+    "ProductRef",
+    "ProductSizeRef",
+    "inventory_levels",
+    "manufacturer_settings",
+    "manufacturers",
+    "product_sizes",
+    "products",
+    "release_stock",
+    "reserve_stock",
+    "ship_stock",
+]

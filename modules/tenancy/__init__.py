@@ -1,13 +1,22 @@
 """Tenancy: tenants, organizations, facilities, people, roles, patients and the trails.
 
 The manifest (`MODULE`) and the module's public surface: other modules import only
-from here.
+from here (the lazy type references their fields point at, and the tables their
+services check a reference against, read under the caller's row-level security).
 """
 
 from __future__ import annotations
 
 from modules.tenancy.events import EVENTS
-from modules.tenancy.models import metadata
+from modules.tenancy.models import (
+    facilities,
+    metadata,
+    organizations,
+    patients,
+    provider_assignments,
+    providers,
+    users,
+)
 from modules.tenancy.service.auth import PRINCIPAL, load_principal
 from modules.tenancy.service.provisioning import (
     create_owner,
@@ -15,7 +24,7 @@ from modules.tenancy.service.provisioning import (
     set_tenant_active,
     sync_permission_catalog,
 )
-from modules.tenancy.types.refs import FacilityRef, UserRef
+from modules.tenancy.types.refs import FacilityRef, OrganizationRef, PatientRef, ProviderRef, UserRef
 from schema.module import Module, SchemaParts
 
 PERMISSIONS = {
@@ -103,7 +112,16 @@ __all__ = [
     "MODULE",
     "create_owner",
     "FacilityRef",
+    "OrganizationRef",
+    "PatientRef",
+    "ProviderRef",
     "UserRef",
+    "facilities",
+    "organizations",
+    "patients",
+    "provider_assignments",
+    "providers",
+    "users",
     "PRINCIPAL",
     "load_principal",
     "provision_tenant",

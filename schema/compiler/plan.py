@@ -131,6 +131,8 @@ class PlanCompiler:
                 parts.append((key, sql.literal(query.name)))
             elif name in ("node", "nodes"):
                 parts.append((key, self._node_slot(query.fields[name], nodes, many=name == "nodes")))
+            elif (only := _by_id_of(query.fields.get(name))) is not None:
+                parts.append((key, self._node_slot(query.fields[name], nodes, many=False, only=only)))
             elif (caller := _caller_of(query.fields.get(name))) is not None:
                 parts.append((key, self._from_caller(caller, query.fields[name], nodes)))
                 self.fused_only = True
@@ -239,13 +241,18 @@ class PlanCompiler:
                 members.append((key, (name,)))  # cursor, hasNextPage, startCursor, ...
         return members
 
-    def _node_slot(self, gfield: GraphQLField, nodes: list[FieldNode], many: bool) -> SlotPart:
+    def _node_slot(
+        self, gfield: GraphQLField, nodes: list[FieldNode], many: bool, only: str | None = None
+    ) -> SlotPart:
+        """`only`: a root field of one type (`schema.node.by_id`), one branch."""
         index = len(self.slots)
         branches: dict[str, tuple[sa.Table, Obj]] = {}
         denied = set()
         slot = NodeSlot(many, gfield, nodes[0], self._alias("n"), branches, frozenset())
         self.slots.append(slot)
         for type_name, source in NODE_SOURCES.items():
+            if only is not None and type_name != only:
+                continue
             if source.permission not in self.permissions:
                 denied.add(type_name)  # an ID of this type answers an error: the resolvers'
                 continue
@@ -286,6 +293,13 @@ def _caller_of(gfield: GraphQLField | None) -> Any:
         return None
     resolver = getattr(gfield.extensions.get("strawberry-definition"), "base_resolver", None)
     return getattr(getattr(resolver, "wrapped_func", None), "__caller__", None)
+
+
+def _by_id_of(gfield: GraphQLField | None) -> str | None:
+    if gfield is None:
+        return None
+    resolver = getattr(gfield.extensions.get("strawberry-definition"), "base_resolver", None)
+    return getattr(getattr(resolver, "wrapped_func", None), "__by_id__", None)
 
 
 def _relation_of(gfield: GraphQLField | None) -> Any:

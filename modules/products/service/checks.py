@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from app.validators import EMAIL, Check
+from app.validators import EMAIL, URL, Check
 
 HCPCS = re.compile(r"[A-Z][0-9]{4}")
 NDC = re.compile(
@@ -14,7 +14,6 @@ NDC = re.compile(
 )
 HIBCC = re.compile(r"\+[A-Z][A-Z0-9]{3}[A-Z0-9]{1,18}")
 CUSTOM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,49}")
-URL = re.compile(r"https?://[^\s/$.?#][^\s]{0,1990}")
 
 
 def _at(check: Check, name: str) -> str:

@@ -1,0 +1,95 @@
+"""The submission-check pipeline: what runs on an order when it is submitted.
+
+Any module registers checks here without the orders module knowing it (orders imports no
+other module's checks):
+
+    from modules.orders import SUBMISSION_CHECKS, CheckResult
+
+    @SUBMISSION_CHECKS.register("verifications.coverage_current")
+    async def coverage_current(conn, order):
+        ...
+        return CheckResult.fail("No verified coverage for this manufacturer")
+
+A check receives the order as it is being submitted (`OrderUnderCheck`: the order's row
+and its items' rows) and the connection of the submission, scoped to the order's tenant,
+and answers pass, warn or fail with its reasons. Reasons are shown to the provider and
+admins: they name products and rules, never a patient's details. Checks run one after
+another on that one connection, in the order they were registered; an order with any
+`fail` needs attention, with the failures' reasons stored on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+OUTCOMES = ("pass", "warn", "fail")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    outcome: str
+    reasons: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"a check's outcome is one of {OUTCOMES}, not {self.outcome!r}")
+
+    @classmethod
+    def passed(cls, *reasons: str) -> CheckResult:
+        return cls("pass", reasons)
+
+    @classmethod
+    def warn(cls, *reasons: str) -> CheckResult:
+        return cls("warn", reasons)
+
+    @classmethod
+    def fail(cls, *reasons: str) -> CheckResult:
+        return cls("fail", reasons)
+
+
+@dataclass(frozen=True)
+class OrderUnderCheck:
+    """The order being submitted: its row, and its items' rows in order."""
+
+    order: Any
+    items: Sequence[Any]
+
+
+Check = Callable[[AsyncConnection, OrderUnderCheck], Awaitable[CheckResult]]
+
+
+class SubmissionChecks:
+    """The registry: check key (`module.what_it_checks`) -> check."""
+
+    def __init__(self) -> None:
+        self._checks: dict[str, Check] = {}
+
+    def register(self, key: str) -> Callable[[Check], Check]:
+        def add(check: Check) -> Check:
+            if key in self._checks:
+                raise ValueError(f"submission check {key!r} is registered twice")
+            if "." not in key:
+                raise ValueError(f"name a submission check `module.what_it_checks`, not {key!r}")
+            self._checks[key] = check
+            return check
+
+        return add
+
+    def keys(self) -> list[str]:
+        return list(self._checks)
+
+    async def run(self, conn: AsyncConnection, order: OrderUnderCheck) -> list[tuple[str, CheckResult]]:
+        results = []
+        for key, check in self._checks.items():
+            result = await check(conn, order)
+            if not isinstance(result, CheckResult):
+                raise TypeError(f"submission check {key} answered {type(result).__name__}, not a CheckResult")
+            results.append((key, result))
+        return results
+
+
+SUBMISSION_CHECKS = SubmissionChecks()

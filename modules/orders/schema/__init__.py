@@ -1,0 +1,1 @@
+"""The orders module's GraphQL root parts: its Query and Mutation classes."""

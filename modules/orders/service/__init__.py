@@ -1,0 +1,1 @@
+"""Domain logic and writes of the orders module; no GraphQL here."""

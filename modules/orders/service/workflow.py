@@ -1,0 +1,158 @@
+"""The order workflow: which status may follow which, who may move it, and the one way an
+order's row changes (`save`: version checked and bumped, audited; `move`: also the status,
+with its history row and event).
+
+Every change of an order names the version the caller saw. The row is locked first, so
+two changes of one order run one after the other and the second finds the version moved
+on: `STALE`, whatever it wanted. That is what makes two concurrent approvals end with
+exactly one approved order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.audit import Actor
+from app.errors import raise_not_found, raise_problem
+from app.events import emit
+from app.writes import lock_row, update_row
+from modules.orders import models as m
+from modules.orders.events import ORDER_STATUS_CHANGED
+
+EDITABLE = ("draft", "needs_attention")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One move of the workflow: from any of `sources` to `target`, by a caller holding
+    `permission` (None: the system moves it, never a client)."""
+
+    mutation: str
+    sources: tuple[str, ...]
+    target: str
+    permission: str | None
+    reason_required: bool = False
+
+
+STEPS = {
+    step.mutation: step
+    for step in (
+        Step("submitOrder", EDITABLE, "submitted", "orders.create"),
+        Step("checksPassed", ("submitted",), "pending_admin_review", None),
+        Step("checksFailed", ("submitted",), "needs_attention", None),
+        Step("approveOrder", ("pending_admin_review",), "approved", "orders.approve"),
+        Step("rejectOrder", ("pending_admin_review", "needs_attention"), "rejected", "orders.approve", True),
+        Step(
+            "cancelOrder",
+            (
+                "draft",
+                "submitted",
+                "needs_attention",
+                "pending_admin_review",
+                "approved",
+                "submitted_to_manufacturer",
+                "confirmed",
+            ),
+            "cancelled",
+            "orders.cancel",
+            True,
+        ),
+        Step("markSubmittedToManufacturer", ("approved",), "submitted_to_manufacturer", "orders.fulfil"),
+        Step("confirmOrder", ("submitted_to_manufacturer",), "confirmed", "orders.fulfil"),
+        Step("recordShipment", ("confirmed", "shipped"), "shipped", "orders.fulfil"),
+        Step("markDelivered", ("shipped",), "delivered", "orders.fulfil"),
+    )
+}
+# Statuses after which the stock an approval reserved is still held (released on cancel).
+RESERVED = ("approved", "submitted_to_manufacturer", "confirmed")
+# When each status was reached, in the order's own columns.
+STAMPS = {
+    "submitted": "submitted_at",
+    "needs_attention": "checked_at",
+    "pending_admin_review": "checked_at",
+    "approved": "reviewed_at",
+    "rejected": "reviewed_at",
+    "submitted_to_manufacturer": "manufacturer_submitted_at",
+    "confirmed": "confirmed_at",
+    "shipped": "shipped_at",
+    "delivered": "delivered_at",
+    "cancelled": "closed_at",
+}
+
+
+async def locked_order(conn: AsyncConnection, pk: uuid.UUID | None, version: Any, field: str = "id") -> Any:
+    """The order to change, locked until commit, at the version the caller saw."""
+    row = await lock_row(conn, m.orders, pk) if pk else None
+    if row is None:
+        raise_not_found(field, "order")
+    if version is None:
+        raise_problem("version", "REQUIRED", "Pass the order's version you last read")
+    if isinstance(version, bool) or not isinstance(version, int) or version != row.version:
+        raise_problem(
+            "version", "STALE", f"The order has changed since (now version {row.version}): reload it"
+        )
+    return row
+
+
+def editable(order: Any) -> None:
+    if order.status not in EDITABLE:
+        raise_problem("id", "NOT_EDITABLE", f"A {order.status} order cannot be edited")
+
+
+def allowed(order: Any, mutation: str) -> Step:
+    step = STEPS[mutation]
+    if order.status not in step.sources:
+        raise_problem(
+            "id", "ILLEGAL_TRANSITION", f"A {order.status} order cannot move to {step.target} ({mutation})"
+        )
+    return step
+
+
+async def save(
+    conn: AsyncConnection, actor: Actor, before: Any, values: dict[str, Any], action: str = "update"
+) -> Any:
+    """Change the order's row: its version grows by one, and the change is audited."""
+    values = {**values, "version": before.version + 1}
+    return await update_row(conn, actor, m.orders, "Order", before, values, action)
+
+
+async def record_status(
+    conn: AsyncConnection, actor: Actor, order: Any, from_status: str | None, reason: str | None = None
+) -> None:
+    """The history row and the event of a status the order has just reached."""
+    await conn.execute(
+        sa.insert(m.order_status_history).values(
+            tenant_id=actor.tenant_id,
+            order_id=order.id,
+            from_status=from_status,
+            to_status=order.status,
+            reason=reason,
+            actor_user_id=actor.user_id,
+        )
+    )
+    payload = {"facility_id": order.facility_id, "from_status": from_status, "to_status": order.status}
+    await emit(conn, actor, ORDER_STATUS_CHANGED, "Order", order.id, payload | {"version": order.version})
+
+
+async def move(
+    conn: AsyncConnection,
+    actor: Actor,
+    before: Any,
+    mutation: str,
+    reason: str | None = None,
+    **values: Any,
+) -> Any:
+    """Move the order along the workflow (legal from its status, checked here too), with
+    `values` changed alongside; one history row, one audit row, one event."""
+    step = allowed(before, mutation)
+    changes = {"status": step.target, "status_reason": reason, **values}
+    if (stamp := STAMPS.get(step.target)) is not None and stamp not in changes:
+        changes[stamp] = sa.func.now()
+    after = await save(conn, actor, before, changes, f"status.{step.target}")
+    await record_status(conn, actor, after, before.status, reason)
+    return after

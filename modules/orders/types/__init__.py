@@ -1,0 +1,1 @@
+"""GraphQL types of the orders module, one file per noun."""
