@@ -20,7 +20,8 @@ another on that one connection, in the order they were registered; an order with
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,8 +80,17 @@ class SubmissionChecks:
 
         return add
 
-    def keys(self) -> list[str]:
+    def names(self) -> list[str]:
         return list(self._checks)
+
+    @contextmanager
+    def registered(self, key: str, check: Check) -> Iterator[None]:
+        """A check registered for the duration of a block (tests of the pipeline itself)."""
+        self.register(key)(check)
+        try:
+            yield
+        finally:
+            del self._checks[key]
 
     async def run(self, conn: AsyncConnection, order: OrderUnderCheck) -> list[tuple[str, CheckResult]]:
         results = []
