@@ -147,36 +147,48 @@ class MutationRunner(Generic[E]):
         self,
         work: Callable[..., Awaitable[Any]],
         *,
-        input: type,
         payload: type,
         requires: str,
+        input: type | None = None,
+        id_of: str | None = None,
         ids: Mapping[str, str] | None = None,
         unique: Mapping[str, str] | None = None,
         description: str | None = None,
         with_context: bool = False,
     ) -> Any:
-        """A mutation field declared rather than written out: it takes `input`, reads it
-        with `input_values` (`ids`: which fields take which type of global ID), needs the
-        permission `requires`, runs `work(conn, actor, values)` (`with_context`: and the
-        request's context, for a service that seals PHI, say) and answers `payload`."""
+        """A mutation field declared rather than written out. It takes an `id` of type
+        `id_of` (decoded to a primary key; one of another type finds nothing) and/or an
+        `input` (read with `input_values`, `ids` naming which fields take which type of
+        global ID), needs the permission `requires`, runs `work(conn, actor, [pk],
+        [values], [context])` (`with_context`: the request's, for a service that seals PHI,
+        say) and answers `payload`."""
+        if input is None and id_of is None:
+            raise TypeError("a declared mutation takes an `id`, an `input`, or both")
 
-        async def resolve(self_: Any, info: Info, input: Any) -> Any:
-            values = input_values(input, ids=ids)
-            extra = (info.context,) if with_context else ()
-            return await self.respond(
-                payload, info, lambda conn, actor: work(conn, actor, values, *extra), unique
-            )
+        async def resolve(self_: Any, info: Info, **arguments: Any) -> Any:
+            given: list[Any] = []
+            if id_of is not None:
+                given.append(decode_id(arguments["id"], id_of))
+            if input is not None:
+                given.append(input_values(arguments["input"], ids=ids))
+            if with_context:
+                given.append(info.context)
+            return await self.respond(payload, info, lambda conn, actor: work(conn, actor, *given), unique)
 
         keyword = inspect.Parameter.KEYWORD_ONLY
-        resolve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-            [
-                inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
-                inspect.Parameter("info", keyword, annotation=Info),
-                inspect.Parameter("input", keyword, annotation=input),
-            ],
-            return_annotation=payload,
-        )
-        resolve.__annotations__ = {"info": Info, "input": input, "return": payload}
+        parameters = [
+            inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+            inspect.Parameter("info", keyword, annotation=Info),
+        ]
+        annotations: dict[str, Any] = {"info": Info}
+        if id_of is not None:
+            parameters.append(inspect.Parameter("id", keyword, annotation=strawberry.ID))
+            annotations["id"] = strawberry.ID
+        if input is not None:
+            parameters.append(inspect.Parameter("input", keyword, annotation=input))
+            annotations["input"] = input
+        resolve.__signature__ = inspect.Signature(parameters, return_annotation=payload)  # type: ignore[attr-defined]
+        resolve.__annotations__ = {**annotations, "return": payload}
         return strawberry.mutation(
             resolver=resolve, extensions=requires_permission(requires), description=description
         )

@@ -40,7 +40,12 @@ SEED = 20261203
 IDS_QUERY = """{ organizations(first: 10) { nodes { id facilities(first: 10) { nodes { id
   providerAssignments(first: 10) { nodes { id provider { id user { id } } } } } } } }
   users(first: 50) { nodes { id } } roles(first: 50) { nodes { id } }
-  patients(first: 5) { nodes { id } } }"""
+  patients(first: 5) { nodes { id } }
+  products(first: 8) { nodes { id manufacturer { id } sizes(first: 2) { nodes { id } }
+    inventoryLevels(first: 2) { nodes { id location { id } } } } }
+  orders(first: 12) { nodes { id salesRep { id } items(first: 2) { nodes { id } }
+    statusHistory(first: 2) { nodes { id } } shipments(first: 2) { nodes { id } }
+    checks(first: 2) { nodes { id } } } } }"""
 
 
 def _client(app: Any) -> httpx.AsyncClient:

@@ -1,5 +1,5 @@
 """Inventory mutations: locations, levels, and the stock movements that change a level.
-Thin: read the input, call the service through `mutate`, return a payload."""
+Declared (`mutate.field`): each names its input, permission and service call."""
 
 from __future__ import annotations
 
@@ -7,21 +7,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.types import Info
 
-from app.audit import Actor
 from modules.products.errors import ProductsError, mutate
 from modules.products.service import inventory as inv
 from modules.products.types.enums import LocationType
 from modules.products.types.inventory import InventoryLevel, InventoryLocation
-from schema.mutations import input_values
-from schema.permissions import requires
-from schema.relay import decode_id
 
 UNSET = strawberry.UNSET
-MANAGE = "inventory.manage"  # each field gets its own extension: they keep state
+MANAGE = "inventory.manage"
 LEVEL = {"level_id": "InventoryLevel"}
+FACILITY = {"facility_id": "Facility"}
 
 
 @strawberry.input
@@ -83,113 +78,85 @@ class CountStockInput:
     reason: str | None = None
 
 
-Work = Callable[[AsyncConnection, Actor], Awaitable[Any]]
-
-
-async def _level(info: Info, work: Work) -> InventoryLevelPayload:
-    return await mutate.respond(InventoryLevelPayload, info, work, inv.LEVEL_UNIQUE)
-
-
-async def _by_quantity(
-    info: Info, operation: Callable[..., Awaitable[Any]], data: StockQuantityInput
-) -> InventoryLevelPayload:
+def _by_quantity(operation: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
     """receive, reserve, release, ship and return take the same input."""
-    v = input_values(data, ids=LEVEL)
-    return await _level(info, lambda c, a: operation(c, a, v["level_id"], v["quantity"], v.get("reference")))
+    return lambda c, a, v: operation(c, a, v["level_id"], v["quantity"], v.get("reference"))
+
+
+def _level(work: Callable[..., Awaitable[Any]], description: str | None = None, **how: Any) -> Any:
+    return mutate.field(
+        work,
+        payload=InventoryLevelPayload,
+        requires=MANAGE,
+        unique=inv.LEVEL_UNIQUE,
+        description=description,
+        **how,
+    )
+
+
+def _movement(work: Callable[..., Awaitable[Any]], input: type, description: str) -> Any:
+    return _level(work, description, input=input, ids=LEVEL)
 
 
 @strawberry.type
 class InventoryMutation:
-    @strawberry.mutation(extensions=requires(MANAGE))
-    async def create_inventory_location(
-        self, info: Info, input: InventoryLocationInput
-    ) -> InventoryLocationPayload:
-        values = input_values(input, ids={"facility_id": "Facility"})
-        return await mutate.respond(
-            InventoryLocationPayload,
-            info,
-            lambda c, a: inv.create_location(c, a, values),
-            inv.LOCATION_UNIQUE,
-        )
-
-    @strawberry.mutation(extensions=requires(MANAGE))
-    async def update_inventory_location(
-        self, info: Info, id: strawberry.ID, input: InventoryLocationInput
-    ) -> InventoryLocationPayload:
-        pk, values = decode_id(id, "InventoryLocation"), input_values(input, ids={"facility_id": "Facility"})
-        return await mutate.respond(
-            InventoryLocationPayload,
-            info,
-            lambda c, a: inv.update_location(c, a, pk, values),
-            inv.LOCATION_UNIQUE,
-        )
-
-    @strawberry.mutation(
-        extensions=requires(MANAGE),
+    create_inventory_location = mutate.field(
+        inv.create_location,
+        input=InventoryLocationInput,
+        payload=InventoryLocationPayload,
+        requires=MANAGE,
+        ids=FACILITY,
+        unique=inv.LOCATION_UNIQUE,
+    )
+    update_inventory_location = mutate.field(
+        inv.update_location,
+        id_of="InventoryLocation",
+        input=InventoryLocationInput,
+        payload=InventoryLocationPayload,
+        requires=MANAGE,
+        ids=FACILITY,
+        unique=inv.LOCATION_UNIQUE,
+    )
+    deactivate_inventory_location = mutate.field(
+        inv.deactivate_location,
+        id_of="InventoryLocation",
+        payload=InventoryLocationPayload,
+        requires=MANAGE,
         description="Refused while a level there holds stock; its empty levels go with it.",
     )
-    async def deactivate_inventory_location(self, info: Info, id: strawberry.ID) -> InventoryLocationPayload:
-        pk = decode_id(id, "InventoryLocation")
-        return await mutate.respond(
-            InventoryLocationPayload, info, lambda c, a: inv.deactivate_location(c, a, pk)
-        )
-
-    @strawberry.mutation(extensions=requires(MANAGE))
-    async def create_inventory_level(self, info: Info, input: InventoryLevelInput) -> InventoryLevelPayload:
-        values = input_values(input, ids={"product_id": "Product", "location_id": "InventoryLocation"})
-        return await _level(info, lambda c, a: inv.create_level(c, a, values))
-
-    @strawberry.mutation(extensions=requires(MANAGE))
-    async def update_inventory_level(
-        self, info: Info, id: strawberry.ID, input: InventoryLevelUpdateInput
-    ) -> InventoryLevelPayload:
-        pk, values = decode_id(id, "InventoryLevel"), input_values(input)
-        return await _level(info, lambda c, a: inv.update_level(c, a, pk, values))
-
-    @strawberry.mutation(extensions=requires(MANAGE), description="Refused while the level holds stock.")
-    async def deactivate_inventory_level(self, info: Info, id: strawberry.ID) -> InventoryLevelPayload:
-        pk = decode_id(id, "InventoryLevel")
-        return await _level(info, lambda c, a: inv.deactivate_level(c, a, pk))
-
-    @strawberry.mutation(extensions=requires(MANAGE), description="Stock arrived: on hand grows.")
-    async def receive_stock(self, info: Info, input: StockQuantityInput) -> InventoryLevelPayload:
-        return await _by_quantity(info, inv.receive_stock, input)
-
-    @strawberry.mutation(
-        extensions=requires(MANAGE), description="Correct on hand, up or down, with a reason."
+    create_inventory_level = _level(
+        inv.create_level,
+        input=InventoryLevelInput,
+        ids={"product_id": "Product", "location_id": "InventoryLocation"},
     )
-    async def adjust_stock(self, info: Info, input: AdjustStockInput) -> InventoryLevelPayload:
-        v = input_values(input, ids=LEVEL)
-        return await _level(
-            info, lambda c, a: inv.adjust_stock(c, a, v["level_id"], v["change"], v["reason"])
-        )
-
-    @strawberry.mutation(
-        extensions=requires(MANAGE), description="Record a physical count: on hand becomes what was counted."
+    update_inventory_level = _level(inv.update_level, id_of="InventoryLevel", input=InventoryLevelUpdateInput)
+    deactivate_inventory_level = _level(
+        inv.deactivate_level, "Refused while the level holds stock.", id_of="InventoryLevel"
     )
-    async def count_stock(self, info: Info, input: CountStockInput) -> InventoryLevelPayload:
-        v = input_values(input, ids=LEVEL)
-        return await _level(
-            info, lambda c, a: inv.count_stock(c, a, v["level_id"], v["counted"], v["reason"])
-        )
-
-    @strawberry.mutation(
-        extensions=requires(MANAGE),
-        description="Set stock aside for an order; refused beyond what is available.",
+    receive_stock = _movement(
+        _by_quantity(inv.receive_stock), StockQuantityInput, "Stock arrived: on hand grows."
     )
-    async def reserve_stock(self, info: Info, input: StockQuantityInput) -> InventoryLevelPayload:
-        return await _by_quantity(info, inv.reserve_stock, input)
-
-    @strawberry.mutation(extensions=requires(MANAGE), description="Give a reservation back.")
-    async def release_stock(self, info: Info, input: StockQuantityInput) -> InventoryLevelPayload:
-        return await _by_quantity(info, inv.release_stock, input)
-
-    @strawberry.mutation(
-        extensions=requires(MANAGE), description="Reserved stock leaves: on hand and allocated shrink."
+    adjust_stock = _movement(
+        lambda c, a, v: inv.adjust_stock(c, a, v["level_id"], v["change"], v["reason"]),
+        AdjustStockInput,
+        "Correct on hand, up or down, with a reason.",
     )
-    async def ship_stock(self, info: Info, input: StockQuantityInput) -> InventoryLevelPayload:
-        return await _by_quantity(info, inv.ship_stock, input)
-
-    @strawberry.mutation(extensions=requires(MANAGE), description="Shipped stock comes back: on hand grows.")
-    async def return_stock(self, info: Info, input: StockQuantityInput) -> InventoryLevelPayload:
-        return await _by_quantity(info, inv.return_stock, input)
+    count_stock = _movement(
+        lambda c, a, v: inv.count_stock(c, a, v["level_id"], v["counted"], v["reason"]),
+        CountStockInput,
+        "Record a physical count: on hand becomes what was counted.",
+    )
+    reserve_stock = _movement(
+        _by_quantity(inv.reserve_stock),
+        StockQuantityInput,
+        "Set stock aside for an order; refused beyond what is available.",
+    )
+    release_stock = _movement(_by_quantity(inv.release_stock), StockQuantityInput, "Give a reservation back.")
+    ship_stock = _movement(
+        _by_quantity(inv.ship_stock),
+        StockQuantityInput,
+        "Reserved stock leaves: on hand and allocated shrink.",
+    )
+    return_stock = _movement(
+        _by_quantity(inv.return_stock), StockQuantityInput, "Shipped stock comes back: on hand grows."
+    )
