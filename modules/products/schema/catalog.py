@@ -1,14 +1,14 @@
-"""Mutations of categories, specialties and products. Thin: read the input, call the
-service through `mutate`, return a payload."""
+"""Mutations of categories, specialties and products, declared (`mutate.field`): each
+names its id and input, its service call and the unique keys it may hit."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from modules.products.errors import ProductsError, mutate
 from modules.products.service import categories, products
@@ -16,12 +16,8 @@ from modules.products.types.category import ProductCategory
 from modules.products.types.enums import CategoryType, CodeType, ProductType
 from modules.products.types.product import Product
 from modules.products.types.specialty import ProductSpecialty, Specialty
-from schema.mutations import input_values
-from schema.permissions import requires
-from schema.relay import decode_id
 
 UNSET = strawberry.UNSET
-MANAGE = requires("products.manage")
 
 
 @strawberry.input
@@ -110,115 +106,90 @@ class ProductSpecialtyPayload:
     errors: list[ProductsError]
 
 
-def _product_values(data: ProductInput) -> dict[str, Any]:
-    values = input_values(
-        data, ids={"manufacturer_id": "Manufacturer", "category_id": "ProductCategory"}, omit=("sizes",)
-    )
-    if data.sizes is not UNSET:
-        values["sizes"] = [vars(size) for size in data.sizes or []]
-    return values
+def _sized(work: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """A product's sizes are replaced as a list: null means none."""
+
+    def call(conn: Any, actor: Any, *given: Any) -> Awaitable[Any]:
+        values = given[-1]
+        if "sizes" in values and values["sizes"] is None:
+            values["sizes"] = []
+        return work(conn, actor, *given)
+
+    return call
+
+
+def _manage(work: Callable[..., Awaitable[Any]], payload: type, **how: Any) -> Any:
+    return mutate.field(work, payload=payload, requires="products.manage", **how)
+
+
+PARENT = {"parent_id": "ProductCategory"}
+PRODUCT_IDS = {"manufacturer_id": "Manufacturer", "category_id": "ProductCategory"}
 
 
 @strawberry.type
 class CatalogMutation:
-    @strawberry.mutation(extensions=MANAGE)
-    async def create_product_category(
-        self, info: Info, input: ProductCategoryInput
-    ) -> ProductCategoryPayload:
-        values = {"type": "supplies", **input_values(input, ids={"parent_id": "ProductCategory"})}
-        return await mutate.respond(
-            ProductCategoryPayload,
-            info,
-            lambda c, a: categories.create_category(c, a, values),
-            categories.CATEGORY_UNIQUE,
-        )
-
-    @strawberry.mutation(extensions=MANAGE, description="Rename, retype or move a category.")
-    async def update_product_category(
-        self, info: Info, id: strawberry.ID, input: ProductCategoryInput
-    ) -> ProductCategoryPayload:
-        pk = decode_id(id, "ProductCategory")
-        values = input_values(input, ids={"parent_id": "ProductCategory"})
-        return await mutate.respond(
-            ProductCategoryPayload,
-            info,
-            lambda c, a: categories.update_category(c, a, pk, values),
-            categories.CATEGORY_UNIQUE,
-        )
-
-    @strawberry.mutation(extensions=MANAGE)
-    async def deactivate_product_category(self, info: Info, id: strawberry.ID) -> ProductCategoryPayload:
-        pk = decode_id(id, "ProductCategory")
-        return await mutate.respond(
-            ProductCategoryPayload, info, lambda c, a: categories.deactivate_category(c, a, pk)
-        )
-
-    @strawberry.mutation(extensions=MANAGE)
-    async def create_specialty(self, info: Info, input: SpecialtyInput) -> SpecialtyPayload:
-        values = input_values(input)
-        return await mutate.respond(
-            SpecialtyPayload,
-            info,
-            lambda c, a: categories.create_specialty(c, a, values),
-            categories.SPECIALTY_UNIQUE,
-        )
-
-    @strawberry.mutation(extensions=MANAGE)
-    async def update_specialty(
-        self, info: Info, id: strawberry.ID, input: SpecialtyInput
-    ) -> SpecialtyPayload:
-        pk, values = decode_id(id, "Specialty"), input_values(input)
-        return await mutate.respond(
-            SpecialtyPayload,
-            info,
-            lambda c, a: categories.update_specialty(c, a, pk, values),
-            categories.SPECIALTY_UNIQUE,
-        )
-
-    @strawberry.mutation(extensions=MANAGE)
-    async def deactivate_specialty(self, info: Info, id: strawberry.ID) -> SpecialtyPayload:
-        pk = decode_id(id, "Specialty")
-        return await mutate.respond(
-            SpecialtyPayload, info, lambda c, a: categories.deactivate_specialty(c, a, pk)
-        )
-
-    @strawberry.mutation(extensions=MANAGE)
-    async def create_product(self, info: Info, input: ProductInput) -> ProductPayload:
-        values = _product_values(input)
-        return await mutate.respond(
-            ProductPayload, info, lambda c, a: products.create_product(c, a, values), products.PRODUCT_UNIQUE
-        )
-
-    @strawberry.mutation(extensions=MANAGE)
-    async def update_product(self, info: Info, id: strawberry.ID, input: ProductInput) -> ProductPayload:
-        pk, values = decode_id(id, "Product"), _product_values(input)
-        return await mutate.respond(
-            ProductPayload,
-            info,
-            lambda c, a: products.update_product(c, a, pk, values),
-            products.PRODUCT_UNIQUE,
-        )
-
-    @strawberry.mutation(extensions=MANAGE, description="Take a product off the catalog (soft delete).")
-    async def deactivate_product(self, info: Info, id: strawberry.ID) -> ProductPayload:
-        pk = decode_id(id, "Product")
-        return await mutate.respond(ProductPayload, info, lambda c, a: products.deactivate_product(c, a, pk))
-
-    @strawberry.mutation(extensions=MANAGE, description="File a product under a specialty.")
-    async def link_product_specialty(
-        self, info: Info, input: ProductSpecialtyInput
-    ) -> ProductSpecialtyPayload:
-        values = input_values(input, ids={"product_id": "Product", "specialty_id": "Specialty"})
-        return await mutate.respond(
-            ProductSpecialtyPayload,
-            info,
-            lambda c, a: products.link_specialty(c, a, values),
-            products.LINK_UNIQUE,
-        )
-
-    @strawberry.mutation(extensions=MANAGE)
-    async def unlink_product_specialty(self, info: Info, id: strawberry.ID) -> ProductSpecialtyPayload:
-        pk = decode_id(id, "ProductSpecialty")
-        return await mutate.respond(
-            ProductSpecialtyPayload, info, lambda c, a: products.unlink_specialty(c, a, pk)
-        )
+    create_product_category = _manage(
+        lambda c, a, v: categories.create_category(c, a, {"type": "supplies", **v}),
+        ProductCategoryPayload,
+        input=ProductCategoryInput,
+        ids=PARENT,
+        unique=categories.CATEGORY_UNIQUE,
+    )
+    update_product_category = _manage(
+        categories.update_category,
+        ProductCategoryPayload,
+        id_of="ProductCategory",
+        input=ProductCategoryInput,
+        ids=PARENT,
+        unique=categories.CATEGORY_UNIQUE,
+        description="Rename, retype or move a category.",
+    )
+    deactivate_product_category = _manage(
+        categories.deactivate_category, ProductCategoryPayload, id_of="ProductCategory"
+    )
+    create_specialty = _manage(
+        categories.create_specialty,
+        SpecialtyPayload,
+        input=SpecialtyInput,
+        unique=categories.SPECIALTY_UNIQUE,
+    )
+    update_specialty = _manage(
+        categories.update_specialty,
+        SpecialtyPayload,
+        id_of="Specialty",
+        input=SpecialtyInput,
+        unique=categories.SPECIALTY_UNIQUE,
+    )
+    deactivate_specialty = _manage(categories.deactivate_specialty, SpecialtyPayload, id_of="Specialty")
+    create_product = _manage(
+        _sized(products.create_product),
+        ProductPayload,
+        input=ProductInput,
+        ids=PRODUCT_IDS,
+        unique=products.PRODUCT_UNIQUE,
+    )
+    update_product = _manage(
+        _sized(products.update_product),
+        ProductPayload,
+        id_of="Product",
+        input=ProductInput,
+        ids=PRODUCT_IDS,
+        unique=products.PRODUCT_UNIQUE,
+    )
+    deactivate_product = _manage(
+        products.deactivate_product,
+        ProductPayload,
+        id_of="Product",
+        description="Take a product off the catalog (soft delete).",
+    )
+    link_product_specialty = _manage(
+        products.link_specialty,
+        ProductSpecialtyPayload,
+        input=ProductSpecialtyInput,
+        ids={"product_id": "Product", "specialty_id": "Specialty"},
+        unique=products.LINK_UNIQUE,
+        description="File a product under a specialty.",
+    )
+    unlink_product_specialty = _manage(
+        products.unlink_specialty, ProductSpecialtyPayload, id_of="ProductSpecialty"
+    )
