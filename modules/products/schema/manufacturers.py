@@ -75,34 +75,27 @@ class ManufacturerContactPayload:
 
 @strawberry.type
 class ManufacturerMutation:
-    @strawberry.mutation(extensions=requires("products.manage"))
-    async def create_manufacturer(self, info: Info, input: ManufacturerInput) -> ManufacturerPayload:
-        values = input_values(input)
-        return await mutate.respond(
-            ManufacturerPayload,
-            info,
-            lambda c, a: makers.create_manufacturer(c, a, values),
-            makers.MANUFACTURER_UNIQUE,
-        )
-
-    @strawberry.mutation(extensions=requires("products.manage"))
-    async def update_manufacturer(
-        self, info: Info, id: strawberry.ID, input: ManufacturerInput
-    ) -> ManufacturerPayload:
-        pk, values = decode_id(id, "Manufacturer"), input_values(input)
-        return await mutate.respond(
-            ManufacturerPayload,
-            info,
-            lambda c, a: makers.update_manufacturer(c, a, pk, values),
-            makers.MANUFACTURER_UNIQUE,
-        )
-
-    @strawberry.mutation(extensions=requires("products.manage"))
-    async def deactivate_manufacturer(self, info: Info, id: strawberry.ID) -> ManufacturerPayload:
-        pk = decode_id(id, "Manufacturer")
-        return await mutate.respond(
-            ManufacturerPayload, info, lambda c, a: makers.deactivate_manufacturer(c, a, pk)
-        )
+    create_manufacturer = mutate.field(
+        makers.create_manufacturer,
+        input=ManufacturerInput,
+        payload=ManufacturerPayload,
+        requires="products.manage",
+        unique=makers.MANUFACTURER_UNIQUE,
+    )
+    update_manufacturer = mutate.field(
+        makers.update_manufacturer,
+        id_of="Manufacturer",
+        input=ManufacturerInput,
+        payload=ManufacturerPayload,
+        requires="products.manage",
+        unique=makers.MANUFACTURER_UNIQUE,
+    )
+    deactivate_manufacturer = mutate.field(
+        makers.deactivate_manufacturer,
+        id_of="Manufacturer",
+        payload=ManufacturerPayload,
+        requires="products.manage",
+    )
 
     @strawberry.mutation(
         extensions=requires("products.manage"), description="Change how orders and verifications work."
@@ -129,9 +122,9 @@ class ManufacturerMutation:
             lambda c, a: makers.set_contact(c, a, pk, purpose.value, values),
         )
 
-    @strawberry.mutation(extensions=requires("products.manage"))
-    async def remove_manufacturer_contacts(self, info: Info, id: strawberry.ID) -> ManufacturerContactPayload:
-        pk = decode_id(id, "ManufacturerContact")
-        return await mutate.respond(
-            ManufacturerContactPayload, info, lambda c, a: makers.remove_contact(c, a, pk)
-        )
+    remove_manufacturer_contacts = mutate.field(
+        makers.remove_contact,
+        id_of="ManufacturerContact",
+        payload=ManufacturerContactPayload,
+        requires="products.manage",
+    )
