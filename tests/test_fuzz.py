@@ -32,6 +32,24 @@ TYPES = [
     "Address",
     "ProviderAssignment",
     "Tenant",
+    "AuditEntry",
+    "PhiAccessEntry",
+    "Manufacturer",
+    "ManufacturerContact",
+    "ProductCategory",
+    "Specialty",
+    "ProductSpecialty",
+    "Product",
+    "ProductSize",
+    "InventoryLocation",
+    "InventoryLevel",
+    "StockMovement",
+    "Order",
+    "OrderItem",
+    "OrderStatusChange",
+    "Shipment",
+    "OrderCheck",
+    "SalesRep",
     "Nope",
 ]
 STRINGS = [
@@ -126,7 +144,9 @@ def _fields(kind: str) -> list[str]:
 async def _known_ids(tenant_a, tenant_b) -> list[str]:
     query = (
         "{ organizations(first: 2) { nodes { id } } facilities(first: 2) { nodes { id } } "
-        "patients(first: 2) { nodes { id } } users(first: 3) { nodes { id } } roles(first: 2) { nodes { id } } }"
+        "patients(first: 2) { nodes { id } } users(first: 3) { nodes { id } } roles(first: 2) { nodes { id } } "
+        "manufacturers(first: 2) { nodes { id } } products(first: 2) { nodes { id } } "
+        "orders(first: 2) { nodes { id } } salesReps(first: 2) { nodes { id } } }"
     )
     ids = []
     for tenant in (tenant_a, tenant_b):

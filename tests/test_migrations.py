@@ -26,7 +26,16 @@ async def test_upgrade_downgrade_upgrade():
     url = await _fresh_database("medgraph_migration_roundtrip")
     await migrate.upgrade(url, locations=LOCATIONS)
     at_head = await _tables(url)
-    assert {"tenants", "organizations", "patients", "audit_log", "products", "stock_movements"} <= at_head
+    assert {
+        "tenants",
+        "organizations",
+        "patients",
+        "audit_log",
+        "products",
+        "stock_movements",
+        "orders",
+        "order_checks",
+    } <= at_head
     await migrate.downgrade(url, "base", locations=LOCATIONS)
     assert await _tables(url) == {"alembic_version"}
     await migrate.upgrade(url, locations=LOCATIONS)

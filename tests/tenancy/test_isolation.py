@@ -20,6 +20,31 @@ ALL_LISTS = """{
   roles(first: 100) { totalCount nodes { id } }
   auditLog(first: 100) { totalCount nodes { id } }
 }"""
+ORDER_TABLES = (
+    "sales_reps",
+    "order_numbers",
+    "orders",
+    "order_items",
+    "order_status_history",
+    "shipments",
+    "order_checks",
+)
+ORDER_UNSCOPED = ("sales_reps", "order_numbers")
+# (table, privilege, whether the API role holds it)
+ORDER_PRIVILEGES = [
+    *((t, "SELECT,INSERT", True) for t in ORDER_TABLES),
+    ("orders", "UPDATE", True),
+    ("orders", "DELETE", False),
+    ("order_numbers", "UPDATE", True),
+    ("order_numbers", "DELETE", False),
+    ("order_items", "DELETE", True),
+    ("order_status_history", "UPDATE", False),
+    ("order_status_history", "DELETE", False),
+    ("order_checks", "UPDATE", False),
+    ("order_checks", "DELETE", False),
+    ("order_status_history", "TRUNCATE", False),
+    ("order_checks", "TRUNCATE", False),
+]
 
 
 async def _ids(tenant) -> set[str]:
@@ -195,3 +220,26 @@ async def test_api_role_cannot_bypass_rls(api_engine):
             )
         )
         assert reach is False
+        # Orders: every table forced and tenant-keyed; orders narrowed by facility and their
+        # children by their order; history and checks append-only; orders never deleted.
+        for table in ORDER_TABLES:
+            policies = set(
+                (
+                    await conn.execute(
+                        sa.text(
+                            "SELECT c.relrowsecurity AND c.relforcerowsecurity, p.polname FROM pg_class c "
+                            "JOIN pg_policy p ON p.polrelid = c.oid WHERE c.oid = CAST(:t AS regclass)"
+                        ),
+                        {"t": table},
+                    )
+                ).all()
+            )
+            scoped = {(True, "tenant_isolation"), (True, "membership_scope")}
+            assert policies == (scoped if table not in ORDER_UNSCOPED else {(True, "tenant_isolation")}), (
+                table
+            )
+        for table, privilege, held in ORDER_PRIVILEGES:
+            granted = await conn.scalar(
+                sa.text("SELECT has_table_privilege(current_user, :t, :p)"), {"t": table, "p": privilege}
+            )
+            assert granted is held, (table, privilege)

@@ -28,9 +28,11 @@ LATEST_SKEW = dt.timedelta(days=1)  # a timestamp a little ahead is a clock; far
 
 def _note(values: dict[str, Any]) -> str | None:
     problems = Problems()
-    Check(problems).text("note", values.get("note"), max_len=2000)
+    # OrderStepInput's `reason` ("a note otherwise"): the step's note in its history row.
+    Check(problems).text("reason", values.get("reason"), max_len=2000)
     problems.raise_if_any()
-    return values.get("note")
+    note = values.get("reason")
+    return note.strip() if note else None
 
 
 async def mark_submitted_to_manufacturer(conn: AsyncConnection, actor: Actor, values: dict[str, Any]) -> Any:

@@ -103,7 +103,8 @@ def totals() -> dict[str, Any]:
     """The order's total, count and manufacturer, as SQL over its items (after the change)."""
     i = _items.c
     of_order = i.order_id == m.orders.c.id
-    one_item = sa.select(i.product_id).where(of_order).limit(1).scalar_subquery()
+    # Two levels down from the UPDATE: correlated by name, or it reads any order's item.
+    one_item = sa.select(i.product_id).where(of_order).limit(1).correlate(m.orders).scalar_subquery()
     maker = sa.select(catalog.products.c.manufacturer_id).where(catalog.products.c.id == one_item)
     return {
         "total_amount": sa.select(sa.func.coalesce(sa.func.sum(i.line_total), 0))

@@ -92,7 +92,8 @@ def _check(values: dict[str, Any], creating: bool) -> None:
 async def _parties(conn: AsyncConnection, values: dict[str, Any], current: Any | None) -> dict[str, Any]:
     """The parties' columns, each checked: visible to the caller (row-level security hides
     another tenant's, and facilities outside a narrowed caller's memberships), active, and
-    consistent (the facility in the organization, the provider ordering there). Each is
+    consistent (the facility in the organization, the provider ordering there, the patient
+    registered there). Each is
     locked for share, so none is deactivated before the order commits."""
     out: dict[str, Any] = {}
     if current is not None and not any(name in values for name in PARTIES):
@@ -101,11 +102,12 @@ async def _parties(conn: AsyncConnection, values: dict[str, Any], current: Any |
     facility = await active_row(conn, tenancy.facilities, facility_id, "facility_id", "facility", shared=True)
     if "facility_id" in values or "organization_id" in values:
         organization_id = values.get("organization_id") or facility.organization_id
-        if organization_id != facility.organization_id:
-            raise_problem("facility_id", "INVALID", "The facility is not part of this organization")
+        # An unknown organization (or another tenant's) is NOT_FOUND on its own field first.
         await active_row(
             conn, tenancy.organizations, organization_id, "organization_id", "organization", shared=True
         )
+        if organization_id != facility.organization_id:
+            raise_problem("facility_id", "INVALID", "The facility is not part of this organization")
         out |= {"facility_id": facility.id, "organization_id": organization_id}
     provider_id = values.get("provider_id", current.provider_id if current else None)
     if provider_id is not None and ("provider_id" in values or "facility_id" in values):
@@ -123,8 +125,13 @@ async def _parties(conn: AsyncConnection, values: dict[str, Any], current: Any |
             raise_problem("provider_id", "INVALID", "The provider may not order at this facility")
     if "provider_id" in values:
         out["provider_id"] = values["provider_id"]
-    if values.get("patient_id") is not None:
-        await active_row(conn, tenancy.patients, values["patient_id"], "patient_id", "patient", shared=True)
+    patient_id = values.get("patient_id", current.patient_id if current else None)
+    if patient_id is not None and ("patient_id" in values or "facility_id" in values):
+        # Registered at the order's facility: whoever sees the order (narrowed to it) may
+        # see the patient, and the subscriber details sealed on the order with them.
+        patient = await active_row(conn, tenancy.patients, patient_id, "patient_id", "patient", shared=True)
+        if patient.facility_id != facility.id:
+            raise_problem("patient_id", "INVALID", "The patient is not registered at this facility")
     if values.get("sales_rep_id") is not None:
         await active_row(conn, m.sales_reps, values["sales_rep_id"], "sales_rep_id", "sales rep", shared=True)
     for name in ("patient_id", "sales_rep_id"):
