@@ -19,6 +19,7 @@ from app.crypto import PhiCipher
 from app.db import tenant_transaction
 from app.validators import npi_is_valid
 from medgraph.demo_catalog import seed_catalog
+from medgraph.demo_orders import seed_orders
 from medgraph.installed import catalog
 from modules.tenancy import models as m
 from modules.tenancy import provision_tenant
@@ -215,6 +216,7 @@ async def seed_tenant_data(
             ],
         )
     await seed_catalog(conn, tenant_id, slug, scale)
+    await seed_orders(conn, tenant_id, slug, scale)
     return logins
 
 

@@ -1,17 +1,24 @@
 """`medgraph seed --demo` is idempotent, even as a superuser owner whom RLS ignores; each
-demo tenant gets a product catalog, and a larger `scale` adds variants to it."""
+demo tenant gets a product catalog and orders in every status, and a larger `scale` adds
+variants and orders to them."""
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from decimal import Decimal
+from itertools import pairwise
 
 import sqlalchemy as sa
 
 from app.db import tenant_transaction
 from medgraph.demo import seed_demo, seed_tenant_data
 from medgraph.demo_catalog import FAMILIES, VARIANTS_PER_SCALE, catalog_id, seed_catalog
+from medgraph.demo_orders import BASE_ORDERS, order_count, order_id, seed_orders
 from medgraph.installed import catalog
+from modules.orders import models as o
+from modules.orders.migrations.orders_0001 import STATUSES
+from modules.orders.service.workflow import STAMPS, STEPS
 from modules.products import models as p
 from modules.tenancy import models as m
 from modules.tenancy import provision_tenant
@@ -30,12 +37,21 @@ CATALOG = (
     p.inventory_levels,
     p.stock_movements,
 )
+ORDERS = (
+    o.sales_reps,
+    o.order_numbers,
+    o.orders,
+    o.order_items,
+    o.order_status_history,
+    o.order_checks,
+    o.shipments,
+)
 TENANCY = (m.tenants, m.organizations, m.facilities, m.users, m.user_roles, m.patients, m.roles)
 
 
 async def _counts(owner_engine, tenant_id: uuid.UUID | None = None) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    """Rows per table: of one tenant (its catalog), or of every tenant."""
-    tables = CATALOG if tenant_id else TENANCY + CATALOG
+    """Rows per table: of one tenant (its catalog and orders), or of every tenant."""
+    tables = CATALOG + ORDERS if tenant_id else TENANCY + CATALOG + ORDERS
     async with owner_engine.connect() as conn:
         counts = {}
         for t in tables:
@@ -179,6 +195,102 @@ async def _levels_are_their_movements(conn, tenant_id: uuid.UUID) -> None:  # ty
     assert reservations_first == []
 
 
+async def test_demo_tenants_get_orders(owner_engine, cipher):
+    await seed_demo(owner_engine, cipher)
+    async with owner_engine.connect() as conn:
+        tenant_id = await conn.scalar(sa.select(m.tenants.c.id).where(m.tenants.c.slug == "globex-health"))
+    async with tenant_transaction(owner_engine, str(tenant_id)) as conn:
+        assert await _orders_are_consistent(conn, tenant_id) == set(STATUSES)
+        orders = await _all(
+            conn,
+            "SELECT count(*), count(DISTINCT facility_id), count(sales_rep_id) FROM orders WHERE tenant_id = :t",
+            tenant_id,
+        )
+        assert orders[0][0] == BASE_ORDERS and orders[0][1] >= 3 and orders[0][2] > 0
+        reps = await _all(
+            conn,
+            "SELECT count(*), count(parent_rep_id), count(DISTINCT parent_rep_id) FROM sales_reps WHERE tenant_id = :t",
+            tenant_id,
+        )
+        assert reps[0][0] >= 3 and reps[0][1] == reps[0][0] - 1 and reps[0][2] == 1
+        first = await _all(
+            conn, "SELECT order_number FROM orders WHERE id = :t", order_id("globex-health", 1)
+        )
+        assert first == [("ORD-000001",)]
+
+
+async def _orders_are_consistent(conn, tenant_id: uuid.UUID) -> set[str]:  # type: ignore[no-untyped-def]
+    """Each order is what the workflow leaves: a history of legal moves from draft to its
+    status, one per version, later each; its stamps at the moves' times; its totals its items'
+    sums, of one manufacturer; checks failed when it needs attention; a shipment once shipped;
+    a provider assigned at its facility and a patient of it. Returns the statuses present."""
+    stamps = sorted(set(STAMPS.values()) - {"closed_at"})
+    orders = await _all(
+        conn,
+        f"SELECT id, order_number, status, version, total_amount, item_count, manufacturer_id, attention_reasons,"
+        f" provider_id, patient_id, facility_id, closed_at, {', '.join(stamps)} FROM orders WHERE tenant_id = :t",
+        tenant_id,
+    )
+    history = defaultdict(list)
+    for row in await _all(
+        conn,
+        "SELECT order_id, from_status, to_status, created_at FROM order_status_history WHERE tenant_id = :t"
+        " ORDER BY order_id, created_at, id",
+        tenant_id,
+    ):
+        history[row.order_id].append(row)
+    items = {
+        row[0]: row[1:]
+        for row in await _all(
+            conn,
+            "SELECT i.order_id, sum(i.line_total), count(*), array_agg(DISTINCT p.manufacturer_id)"
+            " FROM order_items i JOIN products p ON p.tenant_id = i.tenant_id AND p.id = i.product_id"
+            " WHERE i.tenant_id = :t GROUP BY i.order_id",
+            tenant_id,
+        )
+    }
+    failed = {
+        r[0]
+        for r in await _all(
+            conn, "SELECT order_id FROM order_checks WHERE tenant_id = :t AND outcome = 'fail'", tenant_id
+        )
+    }
+    shipments = dict(
+        await _all(conn, "SELECT order_id, delivered_at FROM shipments WHERE tenant_id = :t", tenant_id)
+    )
+    assigned = set(
+        await _all(
+            conn, "SELECT provider_id, facility_id FROM provider_assignments WHERE tenant_id = :t", tenant_id
+        )
+    )
+    patients = dict(await _all(conn, "SELECT id, facility_id FROM patients WHERE tenant_id = :t", tenant_id))
+    for order in orders:
+        moves = history[order.id]
+        assert [x.from_status for x in moves] == [None] + [x.to_status for x in moves[:-1]], order
+        assert moves[0].to_status == "draft" and moves[-1].to_status == order.status
+        assert len(moves) == order.version and all(a.created_at < b.created_at for a, b in pairwise(moves))
+        assert all(
+            any(b.to_status == s.target and a.to_status in s.sources for s in STEPS.values())
+            for a, b in pairwise(moves)
+        )
+        reached = {STAMPS[x.to_status]: x.created_at for x in moves if x.to_status in STAMPS}
+        assert {c: getattr(order, c) for c in stamps} == {c: reached.get(c) for c in stamps}, order
+        closed = order.status in ("delivered", "rejected", "cancelled")
+        assert order.closed_at == (moves[-1].created_at if closed else None)
+        total, count, makers = items[order.id]
+        assert (total, count, makers) == (order.total_amount, order.item_count, [order.manufacturer_id])
+        assert 1 <= count <= 4 and total > 0
+        if order.status == "needs_attention":
+            assert order.attention_reasons and order.id in failed
+        assert (order.id in shipments) == (order.status in ("shipped", "delivered"))
+        assert (shipments.get(order.id) is not None) == (order.status == "delivered")
+        assert (order.provider_id, order.facility_id) in assigned
+        assert patients[order.patient_id] == order.facility_id
+    counter = await _all(conn, "SELECT last_number FROM order_numbers WHERE tenant_id = :t", tenant_id)
+    assert counter == [(max(int(order.order_number[4:]) for order in orders),)]
+    return {order.status for order in orders}
+
+
 async def test_a_larger_scale_adds_variants_once(owner_engine, cipher):
     slug = f"cat-{uuid.uuid4().hex[:10]}"
     async with owner_engine.begin() as conn:
@@ -187,12 +299,16 @@ async def test_a_larger_scale_adds_variants_once(owner_engine, cipher):
         await seed_tenant_data(conn, cipher, tenant_id, slug, [("Org", "clinic", ["Main"])])
     small = await _counts(owner_engine, tenant_id)
     assert small["products"] == len(FAMILIES)
+    assert small["orders"] == BASE_ORDERS
     for scale in (2, 2, 1):
         async with tenant_transaction(owner_engine, str(tenant_id)) as conn:
             await seed_catalog(conn, tenant_id, slug, scale)
+            await seed_orders(conn, tenant_id, slug, scale)
         counts = await _counts(owner_engine, tenant_id)
         assert counts["products"] == len(FAMILIES) * (1 + VARIANTS_PER_SCALE) > small["products"]
         assert counts["inventory_levels"] > small["inventory_levels"]
+        assert counts["orders"] == order_count(2) > 20 * small["orders"]
+        assert counts["order_items"] > 20 * small["order_items"]
     assert await _counts(owner_engine, tenant_id) == counts
     async with tenant_transaction(owner_engine, str(tenant_id)) as conn:
         distinct = await _all(
@@ -202,6 +318,14 @@ async def test_a_larger_scale_adds_variants_once(owner_engine, cipher):
         )
         assert distinct[0] == (counts["products"],) * 3
         await _levels_are_their_movements(conn, tenant_id)
+        assert await _orders_are_consistent(conn, tenant_id) == set(STATUSES)
+        variants = await _all(
+            conn,
+            "SELECT count(*) FROM order_items i JOIN products p ON p.id = i.product_id"
+            " WHERE i.tenant_id = :t AND p.sku NOT LIKE '%-0000'",
+            tenant_id,
+        )
+        assert variants[0][0] > 0  # the orders of scale 2 name its variants too
 
 
 SEARCH = """query Search($filter: ProductFilter) {
@@ -222,3 +346,20 @@ async def test_the_catalog_answers_searches(tenant_a):
     assert subtree["totalCount"] == sum(f.stem.startswith(("SS-", "DR-")) for f in FAMILIES)
     low = await tenant_a.query("{ lowStock(first: 5) { totalCount } }")
     assert low["lowStock"]["totalCount"] >= 1
+
+
+ORDERS_QUERY = """{ orders(first: 50) { totalCount nodes { status totalAmount
+  items(first: 10) { nodes { lineTotal product { manufacturer { name } } } }
+  statusHistory(first: 10) { nodes { toStatus } } shipments(first: 5) { nodes { carrier } } } } }"""
+
+
+async def test_test_tenants_get_the_demo_orders(tenant_a):
+    """Compiled and resolved alike (conftest compares them): the benchmark's orders.nested, in short."""
+    orders = (await tenant_a.query(ORDERS_QUERY))["orders"]
+    assert orders["totalCount"] == BASE_ORDERS == len(orders["nodes"])
+    assert {node["status"].lower() for node in orders["nodes"]} == set(STATUSES)
+    for node in orders["nodes"]:
+        assert node["statusHistory"]["nodes"][-1]["toStatus"] == node["status"]
+        assert sum(Decimal(i["lineTotal"]) for i in node["items"]["nodes"]) == Decimal(node["totalAmount"])
+        assert len({i["product"]["manufacturer"]["name"] for i in node["items"]["nodes"]}) == 1
+        assert bool(node["shipments"]["nodes"]) == (node["status"] in ("SHIPPED", "DELIVERED"))

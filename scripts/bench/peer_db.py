@@ -161,9 +161,10 @@ def stop_database(db: Database | None) -> None:
     embedded_db.stop_embedded()  # forget our handle; the server is already down
 
 
-def run_seed(log_path: Path, env: dict[str, str]) -> None:
-    """`medgraph seed --demo` (migrates first, idempotent) against the held server."""
-    cmd = [str(ROOT / ".venv/bin/medgraph"), "seed", "--demo"]
+def run_seed(log_path: Path, env: dict[str, str], scale: int = 1) -> None:
+    """`medgraph seed --demo --scale N` (migrates first, idempotent; a larger scale adds to
+    a smaller one) against the held server."""
+    cmd = [str(ROOT / ".venv/bin/medgraph"), "seed", "--demo", "--scale", str(scale)]
     with open(log_path, "wb") as log:
         proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
     if proc.returncode != 0:

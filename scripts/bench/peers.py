@@ -2,7 +2,8 @@
 """medgraph beside PostGraphile 5 and the asyncpg floor, on one database (a benchmark, not a test).
 
 Starts the embedded PostgreSQL of `.medgraph/bench` (pg_stat_statements preloaded), loads
-the demo data (`medgraph seed --demo`), then on that one server:
+the demo data (`medgraph seed --demo --scale 10`: about 10,000 products and 5,000 orders a
+tenant; `--scale`), then on that one server:
 
 - medgraph         `medgraph serve` as deployed by default (`--workers N` with
                    --medgraph-workers, when the CLI takes it), and with one process;
@@ -17,6 +18,7 @@ process warms up, then runs N seconds; one Markdown table is printed. See README
 
     .venv/bin/python scripts/bench/peers.py                      # 10 s a cell, 1 and 16 clients
     .venv/bin/python scripts/bench/peers.py --seconds 5 --medgraph-workers 2
+    .venv/bin/python scripts/bench/peers.py --query orders.nested --seconds 8
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -195,8 +198,11 @@ async def run(args: argparse.Namespace, db: peer_db.Database, systems: list[ps.S
     reason = await peer_db.enable_statement_stats(db)
     if reason:
         print(f"SQL/req not measured: {reason}", file=sys.stderr)
-    print("migrating and loading the demo data (medgraph seed --demo)", file=sys.stderr)
-    await asyncio.to_thread(peer_db.run_seed, DATA_DIR / "seed.log", ps.medgraph_env(DATA_DIR))
+    print(f"migrating and loading the demo data (medgraph seed --demo --scale {args.scale})", file=sys.stderr)
+    started = time.monotonic()
+    env = ps.medgraph_env(DATA_DIR)
+    await asyncio.to_thread(peer_db.run_seed, DATA_DIR / "seed.log", env, args.scale)
+    print(f"  seeded in {time.monotonic() - started:.1f} s", file=sys.stderr)
     settings = await peer_db.principal_settings(db, *LOGIN)
     print(f"settings of {LOGIN[0]}: {settings}", file=sys.stderr)
 
@@ -263,6 +269,12 @@ def main() -> None:
         help="comma-separated concurrency levels (default 1,16)",
     )
     parser.add_argument("--query", action="append", choices=QUERY_NAMES, help="repeatable; default all")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=10,
+        help="demo data scale (medgraph seed --scale; default 10: about 5,000 orders a tenant)",
+    )
     parser.add_argument(
         "--loader",
         choices=["hey", "python"],

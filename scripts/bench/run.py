@@ -55,6 +55,13 @@ SCENARIOS: dict[str, str] = {
     "tenancy.organizations": (
         "{ organizations(first: 50) { totalCount nodes { id name type status createdAt } } }"
     ),
+    "orders.nested": """
+        query Orders { orders(first: 50) { totalCount nodes { id orderNumber status totalAmount createdAt
+          facility { id name } provider { id firstName lastName }
+          items(first: 10) { nodes { id quantity unitPrice lineTotal
+            product { id name sku manufacturer { id name } } } }
+          statusHistory(first: 10) { nodes { fromStatus toStatus createdAt } }
+          shipments(first: 5) { nodes { carrier trackingNumber shippedAt } } } } }""",
 }
 
 LOGIN_MUTATION = """mutation Login($email: String!, $password: String!, $tenant: String!) {
