@@ -35,8 +35,9 @@ class Renderer:
         `tenant`: the caller's tenant as SQL, when the statement itself sets the tenant
         (fused with the principal lookup). Row-level security's `tenant_id =
         app_tenant_id()` is then planned before the setting exists, and PostgreSQL,
-        estimating with it unset, expects one row of every list: each list also says
-        `tenant_id = <tenant>`, so the planner sees the tenant it reads (same rows)."""
+        estimating with it unset, expects one row of every list: each list, and each row
+        looked up by key, also says `tenant_id = <tenant>`, so the planner sees the tenant
+        it reads (same rows)."""
         self.plan = plan
         self.shapes = shapes
         self.offsets = [base + sum(counts[:i]) for i in range(len(counts))]
@@ -56,7 +57,7 @@ class Renderer:
             obj = part.obj
             return (
                 f"(SELECT {self._object(obj)} FROM {sql.ident(part.table.name)} AS {obj.alias} "
-                f"WHERE {obj.alias}.id = {part.key})"
+                f"WHERE {self._tenant_of(part.table, obj.alias)}{obj.alias}.id = {part.key})"
             )
         if isinstance(part, Obj):
             return self._object(part)
@@ -65,6 +66,15 @@ class Renderer:
         if isinstance(slot, NodeSlot):
             return self._node(slot, part.index)
         return self._connection(slot, part.index)
+
+    def _tenant_of(self, table: Any, alias: str) -> str:
+        """`<alias>.tenant_id = <tenant> AND ` for a row looked up by key in a fused
+        statement: planned with the tenant unset, the policy's `tenant_id =
+        app_tenant_id()` looks like it matches nothing, and any index on `tenant_id`
+        (a product's category index, say) looks as good as the primary key."""
+        if self.tenant is None or "tenant_id" not in table.c:
+            return ""
+        return f"{alias}.tenant_id = {self.tenant} AND "
 
     def _object(self, obj: Obj) -> str:
         return sql.json_object([(key, self._part(part)) for key, part in obj.parts])
@@ -82,7 +92,8 @@ class Renderer:
             pk, chosen = f"{keys}::uuid", f"{types}::text"
         cases = " ".join(
             f"WHEN {sql.literal(type_name)} THEN (SELECT {self._object(obj)} "
-            f"FROM {sql.ident(table.name)} AS {obj.alias} WHERE {obj.alias}.id = {pk})"
+            f"FROM {sql.ident(table.name)} AS {obj.alias} "
+            f"WHERE {self._tenant_of(table, obj.alias)}{obj.alias}.id = {pk})"
             for type_name, (table, obj) in slot.branches.items()
         )
         value = f"(CASE {chosen} {cases} END)" if cases else "NULL::json"

@@ -17,7 +17,7 @@ Create Date: 2026-12-03
 
 from alembic import op
 
-from migrations.rls import tenant_table
+from migrations.rls import FACILITIES, tenant_table
 
 revision = "orders_0001"
 down_revision = "products_0002"
@@ -254,11 +254,12 @@ def upgrade() -> None:
             op.execute(statement)
     tenant_table("sales_reps")
     tenant_table("order_numbers", privileges="SELECT, INSERT, UPDATE")
-    tenant_table("orders", scope="facility_id = ANY(app_facility_ids())", privileges="SELECT, INSERT, UPDATE")
+    orders = f"facility_id = ANY({FACILITIES})"
+    tenant_table("orders", scope=orders, privileges="SELECT, INSERT, UPDATE", planned=True)
     for table in ("order_items", "shipments"):
-        tenant_table(table, scope=_BY_ORDER.format(table=table))
+        tenant_table(table, scope=_BY_ORDER.format(table=table), planned=True)
     for table in ("order_status_history", "order_checks"):
-        tenant_table(table, append_only=True, scope=_BY_ORDER.format(table=table))
+        tenant_table(table, append_only=True, scope=_BY_ORDER.format(table=table), planned=True)
 
 
 def downgrade() -> None:
