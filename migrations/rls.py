@@ -25,7 +25,6 @@ from alembic import op
 
 from app.settings import get_settings
 
-
 SCOPE_ALL = "(SELECT app_scope_all())"
 FACILITIES = "(SELECT app_facility_ids())::uuid[]"
 ORGANIZATIONS = "(SELECT app_org_ids())::uuid[]"
