@@ -19,7 +19,7 @@ SCHEMA_FILE = Path(__file__).resolve().parent.parent / "graphql" / "schema.graph
 
 async def prepare_database(settings: Settings, migrate: bool, demo: bool, scale: int = 1) -> str:
     """Start the embedded server if needed, migrate and seed (`scale` times the demo
-    catalog); return the owner URL."""
+    catalog and orders); return the owner URL."""
     from app.db import create_engine, resolve_owner_url
 
     owner_url = await resolve_owner_url(settings)
@@ -169,8 +169,9 @@ def main(argv: list[str] | None = None) -> None:
         "--scale",
         type=_scale,
         default=1,
-        help="size of the demo product catalog: 38 products a tenant at 1 (the default), about 1,100 "
-        "more a step (10: about 10,000, for benchmarks); seeding a larger scale adds to a smaller one",
+        help="size of the demo catalog and orders, per tenant: 38 products and 24 orders at 1 (the "
+        "default), about 1,100 products and 550 orders more a step (10: about 10,000 products and "
+        "5,000 orders, for benchmarks); seeding a larger scale adds to a smaller one",
     )
     seed.set_defaults(func=cmd_seed)
     tenant = sub.add_parser("tenant", help="create, deactivate or activate a tenant (operators)")

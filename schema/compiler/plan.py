@@ -266,11 +266,15 @@ class PlanCompiler:
 
 
 def _custom_where(slot: Slot) -> bool:
-    """A list filtered by a function of its own: its conditions are read per request."""
+    """A list filtered by a function of its own, asked with a `filter`: its conditions are
+    read per request. Without one they are `where(ctx, None)`, the same for every request
+    (a `Listing`'s contract), so the plan may still be bound once."""
     if not isinstance(slot, ConnectionSlot):
         return False
     where = slot.spec.listing.where
-    return where is not None and not isinstance(where, FieldMatch)
+    if where is None or isinstance(where, FieldMatch):
+        return False
+    return any(argument.name.value == "filter" for argument in slot.node.arguments or ())
 
 
 def _reads_variables(node: FieldNode) -> bool:
