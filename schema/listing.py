@@ -58,8 +58,8 @@ class Listing:
     given); `fixed_order` is the order of connections that offer no `orderBy` (the
     default order when not given). A `where` function given no filter (`where(ctx,
     None)`) answers the same conditions for every request and caller: compiled plans
-    without a `filter` argument are bound once on that promise. `matches` returns, for a filter, a recorder told of
-    every row it matches (searching by PHI reads PHI), or None.
+    without a `filter` argument are bound once on that promise. `matches` returns, for a
+    filter, a recorder told of every row it matches (searching by PHI reads PHI), or None.
     """
 
     table: sa.Table
