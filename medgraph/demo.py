@@ -19,6 +19,8 @@ from app.crypto import PhiCipher
 from app.db import tenant_transaction
 from app.validators import npi_is_valid
 from medgraph.demo_catalog import seed_catalog
+from medgraph.demo_ids import NAMESPACE
+from medgraph.demo_ids import demo_id as _id
 from medgraph.demo_orders import seed_orders
 from medgraph.installed import catalog
 from modules.tenancy import models as m
@@ -26,7 +28,6 @@ from modules.tenancy import provision_tenant
 from schema.module import BASELINE_ROLES
 
 DEMO_PASSWORD = "medgraph-demo"
-NAMESPACE = uuid.UUID("6f1c2a4e-6d0b-4c55-9a63-0d7b8f1f2a10")
 
 TENANTS = {
     "acme-medical": (
@@ -47,10 +48,6 @@ TENANTS = {
 }
 FIRST = ["Ava", "Noah", "Mia", "Liam", "Zoe", "Ethan", "Ivy", "Lucas", "Nora", "Owen"]
 LAST = ["Garcia", "Patel", "Nguyen", "Okafor", "Schmidt", "Rossi", "Kim", "Haddad", "Silva", "Berg"]
-
-
-def _id(*parts: str) -> uuid.UUID:
-    return uuid.uuid5(NAMESPACE, "/".join(parts))
 
 
 def npi_for(seed: str) -> str:

@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from medgraph.demo_catalog import CENT, FAMILIES, MAKERS, VARIANTS_PER_SCALE, Family, catalog_id
+from medgraph.demo_ids import demo_id as _id
 from modules.orders import models as o
 from modules.orders.service.workflow import STAMPS
 
@@ -164,8 +165,6 @@ async def seed_orders(conn: AsyncConnection, tenant_id: uuid.UUID, slug: str, sc
 
     Stock is left alone: an approved demo order reserves nothing and a shipped one takes
     nothing out of inventory (the demo's stock levels stay the sums of their movements)."""
-    from medgraph.demo import _id  # medgraph.demo imports this module
-
     if scale < 1:
         raise ValueError("scale must be 1 or more")
     t = {"tenant_id": tenant_id}
