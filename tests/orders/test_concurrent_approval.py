@@ -19,10 +19,10 @@ from app.db import tenant_transaction
 from app.errors import InputInvalid
 from app.settings import get_settings
 from medgraph.demo import _id
-from modules.orders.service import review
+from modules.orders.service import items, review
 from schema.relay import from_global_id
 from tests.orders.order_state import level_of, product_of, reach
-from tests.orders.orders_ops import ORDER, STEP
+from tests.orders.orders_ops import ORDER, STEP, draft
 
 LOCK = sa.text("SELECT 1 FROM orders WHERE id = :id FOR UPDATE")
 
@@ -145,3 +145,28 @@ async def test_an_approval_waits_for_a_cancellation_and_finds_it_stale(owner_eng
     assert [(p.field, p.code) for p in lost.problems] == [("input.version", "STALE")]
     assert await _after(owner_engine, tenant_a, order) == (0, 0)
     assert await level_of(owner_engine, tenant_a, product) == (10, 0)
+
+
+async def test_an_item_edit_waits_for_its_order_before_it_locks_the_item(owner_engine, api_engine, tenant_a):
+    """Every change locks the order before its items (a submission reprices the items of
+    the order it holds): an item edit waiting for its order holds no lock on the item, so
+    the two never wait on each other."""
+    order = await draft(owner_engine, tenant_a)
+    pk, item = from_global_id(order["id"])[1], from_global_id(order["items"]["nodes"][0]["id"])[1]
+    actor = Actor(tenant_a.id, _id(tenant_a.slug, "user", "owner"))
+
+    async def edit() -> Any:
+        async with tenant_transaction(api_engine, str(tenant_a.id)) as conn:
+            values = {"id": item, "version": order["version"], "quantity": 3}
+            return await items.update_order_item(conn, actor, values)
+
+    async with tenant_transaction(owner_engine, str(tenant_a.id)) as holder:
+        await holder.execute(LOCK, {"id": pk})
+        task = asyncio.create_task(edit())
+        await _until_waiting_on_locks(owner_engine, 1)
+        async with tenant_transaction(owner_engine, str(tenant_a.id)) as other:
+            await other.execute(
+                sa.text("SELECT 1 FROM order_items WHERE id = :id FOR UPDATE NOWAIT"), {"id": item}
+            )
+    edited = await task
+    assert (edited.version, edited.item_count) == (order["version"] + 1, 1)

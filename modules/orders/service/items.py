@@ -151,14 +151,19 @@ async def add_items(
 
 
 async def _order_of_item(conn: AsyncConnection, values: dict[str, Any]) -> tuple[Any, Any]:
-    """The item named by `id` and its order, locked at the caller's version, editable."""
+    """The item named by `id` and its order, locked at the caller's version, editable.
+
+    The order is locked before the item, as every other change of an order does (a
+    submission locks the order, then reprices its items): locking the item first would
+    let the two wait on each other."""
     item_id = values.get("id")
-    found = await lock_row(conn, _items, item_id) if item_id else None
-    if found is None:
+    i = _items.c
+    order_id = await conn.scalar(sa.select(i.order_id).where(i.id == item_id)) if item_id else None
+    if order_id is None:
         raise_not_found("id", "order item")
-    order = await locked_order(conn, found.order_id, values.get("version"))
+    order = await locked_order(conn, order_id, values.get("version"))
     editable(order)
-    item = await lock_row(conn, _items, found.id)  # again, now that the order is held
+    item = await lock_row(conn, _items, item_id)  # now that the order is held
     if item is None:
         raise_not_found("id", "order item")
     return order, item
