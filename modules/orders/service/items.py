@@ -163,7 +163,7 @@ async def _order_of_item(conn: AsyncConnection, values: dict[str, Any]) -> tuple
         raise_not_found("id", "order item")
     order = await locked_order(conn, order_id, values.get("version"))
     editable(order)
-    item = await lock_row(conn, _items, item_id)  # now that the order is held
+    item = await lock_row(conn, _items, item_id) if item_id else None  # now that the order is held
     if item is None:
         raise_not_found("id", "order item")
     return order, item
