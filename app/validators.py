@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
@@ -105,6 +106,34 @@ class Check:
             self.problems.add(self._field(name), "INVALID", "Must be a JSON object")
         elif len(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)) > max_bytes:
             self.problems.add(self._field(name), "TOO_LONG", f"At most {max_bytes} bytes of JSON")
+
+    def decimal(
+        self, name: str, value: Decimal | None, *, digits: int, places: int, positive: bool = False
+    ) -> None:
+        """A value its NUMERIC(digits, places) column stores as given: finite, not negative
+        (or more than zero), at most `places` decimals (more would be rounded, perhaps to
+        zero) and below 10^(digits - places)."""
+        if value is None:
+            return
+        largest = Decimal(10) ** (digits - places) - Decimal(1).scaleb(-places)
+        if not value.is_finite():
+            self.problems.add(self._field(name), "INVALID", "Not a number")
+        elif value < 0 or (positive and value == 0):
+            message = "Must be more than zero" if positive else "Must not be negative"
+            self.problems.add(self._field(name), "NEGATIVE", message)
+        elif value > largest or value.as_tuple().exponent < -places:  # type: ignore[operator]
+            self.problems.add(self._field(name), "INVALID", f"At most {largest} with {places} decimal places")
+
+    def percent(self, name: str, value: Decimal | None) -> None:
+        """A percentage from 0 to 100 with at most two decimals."""
+        if value is None:
+            return
+        if not value.is_finite():
+            self.problems.add(self._field(name), "INVALID", "Not a number")
+        elif value < 0:
+            self.problems.add(self._field(name), "NEGATIVE", "Must not be negative")
+        elif value > 100 or value.as_tuple().exponent < -2:  # type: ignore[operator]
+            self.problems.add(self._field(name), "INVALID", "A percentage from 0 to 100, two decimal places")
 
     def not_found(self, name: str, what: str) -> None:
         self.problems.add(self._field(name), "NOT_FOUND", f"No {what} with this ID")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -27,19 +26,6 @@ TEXTS = {
     "subscriber_name": 200,
 }
 DATES = ("service_date", "requested_delivery_date", "global_period_surgery_date")
-
-
-def _measure(problems: Problems, name: str, value: Decimal | None, *, zero: bool = False) -> None:
-    """A wound measure in cm: NUMERIC(6,2), more than zero (depth may be zero)."""
-    if value is None:
-        return
-    field = f"input.{name}"
-    if not value.is_finite():
-        problems.add(field, "INVALID", "Not a number")
-    elif value < 0 or (value == 0 and not zero):
-        problems.add(field, "NEGATIVE", "Must be more than zero" if not zero else "Must not be negative")
-    elif value >= 10_000 or value.as_tuple().exponent < -2:  # type: ignore[operator]
-        problems.add(field, "INVALID", "At most 9999.99 cm, two decimal places")
 
 
 def _whole(problems: Problems, name: str, value: int | None, most: int) -> None:
@@ -68,9 +54,10 @@ def check_details(values: dict[str, Any]) -> None:
     born = values.get("subscriber_date_of_birth")
     if born is not None and not dt.date(1900, 1, 1) <= born <= dt.date.today():
         problems.add("input.subscriber_date_of_birth", "INVALID", "A date of birth between 1900 and today")
-    _measure(problems, "wound_length_cm", values.get("wound_length_cm"))
-    _measure(problems, "wound_width_cm", values.get("wound_width_cm"))
-    _measure(problems, "wound_depth_cm", values.get("wound_depth_cm"), zero=True)
+    # Wound measures in cm, NUMERIC(6,2): length and width more than zero, depth maybe zero.
+    check.decimal("wound_length_cm", values.get("wound_length_cm"), digits=6, places=2, positive=True)
+    check.decimal("wound_width_cm", values.get("wound_width_cm"), digits=6, places=2, positive=True)
+    check.decimal("wound_depth_cm", values.get("wound_depth_cm"), digits=6, places=2)
     _whole(problems, "treatment_duration_weeks", values.get("treatment_duration_weeks"), 520)
     _whole(problems, "snf_days", values.get("snf_days"), 1000)
     check.json_object("metadata", values.get("metadata"))

@@ -41,16 +41,8 @@ def _check(values: dict[str, Any], creating: bool) -> None:
     check.phone("phone", values.get("phone"))
     check.text("employee_id", values.get("employee_id"), max_len=50)
     check.text("territory", values.get("territory"), max_len=200)
-    for name in ("commission_rate", "parent_share_percent"):
-        value = values.get(name)
-        if value is None:
-            continue
-        if not value.is_finite() or value.as_tuple().exponent < -2:
-            problems.add(f"input.{name}", "INVALID", "A percentage with at most two decimal places")
-        elif value < 0:
-            problems.add(f"input.{name}", "NEGATIVE", "Must not be negative")
-        elif value > 100:
-            problems.add(f"input.{name}", "INVALID", "At most 100")
+    check.percent("commission_rate", values.get("commission_rate"))
+    check.percent("parent_share_percent", values.get("parent_share_percent"))
     problems.raise_if_any()
 
 

@@ -56,39 +56,9 @@ def check_code(problems: Any, code: str | None, code_type: str | None) -> None:
         problems.add("input.code", "INVALID", f"Not a valid {code_type.upper()} code: expected {what}")
 
 
-def check_decimal(
-    check: Check, name: str, value: Decimal | None, *, digits: int, places: int, positive: bool = False
-) -> None:
-    """A value its NUMERIC(digits, places) column stores as given: finite, not negative (or
-    more than zero), at most `places` decimals (more would be rounded, perhaps to zero)
-    and below 10^(digits - places)."""
-    if value is None:
-        return
-    largest = Decimal(10) ** (digits - places) - Decimal(1).scaleb(-places)
-    if not value.is_finite():
-        check.problems.add(_at(check, name), "INVALID", "Not a number")
-    elif value < 0 or (positive and value == 0):
-        check.problems.add(
-            _at(check, name), "NEGATIVE", "Must be more than zero" if positive else "Must not be negative"
-        )
-    elif value > largest or value.as_tuple().exponent < -places:  # type: ignore[operator]
-        check.problems.add(_at(check, name), "INVALID", f"At most {largest} with {places} decimal places")
-
-
 def check_money(check: Check, name: str, value: Decimal | None, *, places: int = 2) -> None:
     """Money in a NUMERIC(12, places) column."""
-    check_decimal(check, name, value, digits=12, places=places)
-
-
-def check_percent(check: Check, name: str, value: Decimal | None) -> None:
-    if value is None:
-        return
-    if not value.is_finite():
-        check.problems.add(_at(check, name), "INVALID", "Not a number")
-    elif value < 0:
-        check.problems.add(_at(check, name), "NEGATIVE", "Must not be negative")
-    elif value > 100 or value.as_tuple().exponent < -2:  # type: ignore[operator]
-        check.problems.add(_at(check, name), "INVALID", "A percentage from 0 to 100, two decimal places")
+    check.decimal(name, value, digits=12, places=places)
 
 
 def check_emails(check: Check, name: str, values: list[str] | None, max_items: int = 20) -> None:

@@ -19,9 +19,7 @@ from modules.products.events import PRODUCT_CREATED, PRODUCT_DEACTIVATED, PRODUC
 from modules.products.service.checks import (
     URL,
     check_code,
-    check_decimal,
     check_money,
-    check_percent,
     check_urls,
 )
 
@@ -47,7 +45,7 @@ def _check_product(values: dict[str, Any], creating: bool, current: Any | None) 
         check.json_object(name, values.get(name))
     check_money(check, "national_asp", values.get("national_asp"))
     check_money(check, "price_per_cm2", values.get("price_per_cm2"), places=4)
-    check_percent(check, "commission_rate", values.get("commission_rate"))
+    check.percent("commission_rate", values.get("commission_rate"))
     check.pattern("image_url", values.get("image_url"), URL, "http(s) URL")
     check_urls(check, "document_urls", values.get("document_urls"))
     if "code" in values or "code_type" in values:  # checked as the pair they will be
@@ -73,12 +71,12 @@ def _check_sizes(check: Check, sizes: list[dict[str, Any]] | None) -> None:
             check.problems.add(f"input.sizes.{i}.label", "DUPLICATE", "Two sizes with this label")
         labels.add(label)
         for name in ("width_cm", "length_cm"):
-            check_decimal(check, f"sizes.{i}.{name}", size.get(name), digits=8, places=2, positive=True)
+            check.decimal(f"sizes.{i}.{name}", size.get(name), digits=8, places=2, positive=True)
         before = len(check.problems.items)
-        check_decimal(check, f"sizes.{i}.area_cm2", size.get("area_cm2"), digits=10, places=2, positive=True)
+        check.decimal(f"sizes.{i}.area_cm2", size.get("area_cm2"), digits=10, places=2, positive=True)
         if len(check.problems.items) == before and size.get("area_cm2") is None:
             area = _area(size) if _measured(size) else None
-            check_decimal(check, f"sizes.{i}.area_cm2", area, digits=10, places=2, positive=True)
+            check.decimal(f"sizes.{i}.area_cm2", area, digits=10, places=2, positive=True)
 
 
 def _measured(size: dict[str, Any]) -> bool:
