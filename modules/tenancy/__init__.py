@@ -17,6 +17,7 @@ from modules.tenancy.models import (
     providers,
     users,
 )
+from modules.tenancy.phi import open_phi
 from modules.tenancy.service.auth import PRINCIPAL, load_principal
 from modules.tenancy.service.provisioning import (
     create_owner,
@@ -124,6 +125,7 @@ __all__ = [
     "users",
     "PRINCIPAL",
     "load_principal",
+    "open_phi",
     "provision_tenant",
     "set_tenant_active",
     "sync_permission_catalog",

@@ -10,8 +10,8 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from app.errors import PermissionDenied
 from modules.tenancy import models as m
+from modules.tenancy.phi import open_phi
 from modules.tenancy.types.enums import ActiveStatus, Sex
 from modules.tenancy.types.listings import PATIENTS
 from modules.tenancy.types.refs import FacilityRef
@@ -21,12 +21,8 @@ from schema.relay import Node
 
 def _open(root: Patient, info: Info, field: str) -> str | None:
     """Open one PHI field: needs patients.read_phi, and is recorded for the access log."""
-    principal = info.context.current
-    if principal is None or not principal.can("patients.read_phi"):
-        raise PermissionDenied("Missing permission 'patients.read_phi'")
     row = root.row
-    info.context.phi.record(row.id, field)
-    return info.context.cipher.open(getattr(row, f"{field}_enc"), row_id=str(row.id), column=field)
+    return open_phi(info, row.id, field, getattr(row, f"{field}_enc"), row_id=str(row.id), column=field)
 
 
 def phi(field: str, description: str = "PHI.", parse: Callable[[str], Any] | None = None) -> Any:
