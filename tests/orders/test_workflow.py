@@ -3,15 +3,22 @@ manufacturer, shipments, delivery; with its history, audit rows, events and stoc
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import sqlalchemy as sa
 
 from app.db import tenant_transaction
 from modules.products import models as p
 from schema.relay import from_global_id
+from tests.orders.order_state import make_size
 from tests.orders.orders_ops import (
+    CREATE,
     MARK_DELIVERED,
+    ORDER,
     RECORD_SHIPMENT,
     draft,
+    draft_input,
+    make_product,
     ok,
     step,
 )
@@ -101,4 +108,39 @@ async def test_an_order_from_draft_to_delivery(owner_engine, tenant_a):
     assert events.count("order.status_changed") == 8
     assert "order.submitted" in events and "order.created" in events
     assert audits >= 8
-    _ = p
+
+
+async def _price(owner_engine, tenant, product: str, **prices) -> None:
+    async with tenant_transaction(owner_engine, str(tenant.id)) as conn:
+        await conn.execute(
+            sa.update(p.products).where(p.products.c.id == from_global_id(product)[1]).values(**prices)
+        )
+
+
+async def test_items_keep_the_catalog_as_it_was_when_ordered(owner_engine, tenant_a):
+    """A draft's items follow the catalog until submission, the moment of ordering; after
+    it they keep the name, code and price they had, whatever the catalog does."""
+    unit = await make_product(owner_engine, tenant_a, price="200.00")
+    sheet = await make_product(owner_engine, tenant_a, price="90.00")
+    await _price(owner_engine, tenant_a, sheet, price_per_cm2=Decimal("12.5000"))
+    size = await make_size(owner_engine, tenant_a, sheet)  # 4 cm²
+    values = draft_input(tenant_a, unit, 2)
+    values["items"].append({"productId": sheet, "sizeId": size, "quantity": 1})
+    order = await ok(tenant_a, CREATE, "createOrder", values)
+    prices = [(i["unitPrice"], i["lineTotal"]) for i in order["items"]["nodes"]]
+    assert prices == [("200.00", "400.00"), ("50.00", "50.00")] and order["totalAmount"] == "450.00"
+
+    await _price(owner_engine, tenant_a, unit, national_asp=Decimal("250.00"), name="Renamed dressing")
+    await _price(owner_engine, tenant_a, sheet, price_per_cm2=Decimal("15.0000"))
+    order = await step(tenant_a, "submitOrder", order)
+    first, second = order["items"]["nodes"]
+    assert (first["unitPrice"], first["productName"], second["unitPrice"]) == (
+        "250.00",
+        "Renamed dressing",
+        "60.00",
+    )
+    assert order["totalAmount"] == "560.00"
+
+    await _price(owner_engine, tenant_a, unit, national_asp=Decimal("999.00"))
+    later = (await tenant_a.query(ORDER, {"id": order["id"]}))["order"]
+    assert later["items"]["nodes"][0]["unitPrice"] == "250.00" and later["totalAmount"] == "560.00"

@@ -215,25 +215,24 @@ async def reprice(conn: AsyncConnection, actor: Actor, order: Any) -> None:
     """Take each item's name, code and price from the catalog as it is now: submitting is
     the moment of ordering. A product gone from the catalog keeps what it had (the
     checks then say so)."""
-    rows = (await conn.execute(sa.select(*readable(_items)).where(_items.c.order_id == order.id))).all()
-    products = catalog.products
-    sizes = catalog.product_sizes
-    for item in rows:
-        product = (
-            await conn.execute(sa.select(*readable(products)).where(products.c.id == item.product_id))
-        ).first()
-        if product is None or product.deactivated_at is not None or not product.is_active:
-            continue
-        size = None
-        if item.size_id is not None:
-            size = (await conn.execute(sa.select(*readable(sizes)).where(sizes.c.id == item.size_id))).first()
+    p, z = catalog.products.c, catalog.product_sizes.c
+    offered = (
+        sa.select(*readable(_items), p.name.label("current_name"), p.code.label("current_code"))
+        .add_columns(p.code_type.label("current_code_type"), p.national_asp, p.price_per_cm2, z.area_cm2)
+        .join_from(_items, catalog.products, p.id == _items.c.product_id)
+        .outerjoin(catalog.product_sizes, z.id == _items.c.size_id)
+        .where(_items.c.order_id == order.id, p.deactivated_at.is_(None), p.is_active.is_(True))
+    )
+    for item in (await conn.execute(offered)).all():
         now = {
-            "product_name": product.name,
-            "billing_code": product.code,
-            "code_type": product.code_type,
-            "unit_price": unit_price(product, size),
+            "product_name": item.current_name,
+            "billing_code": item.current_code,
+            "code_type": item.current_code_type,
+            "unit_price": unit_price(item, item if item.size_id is not None else None),
         }
         if any(getattr(item, k) != v for k, v in now.items()):
-            update = sa.update(_items).where(_items.c.id == item.id).values(now, updated_at=sa.func.now())
+            update = (
+                sa.update(_items).where(_items.c.id == item.id).values({**now, "updated_at": sa.func.now()})
+            )
             after = (await conn.execute(update.returning(*readable(_items)))).one()
             await write_audit(conn, actor, "orderitem.reprice", "OrderItem", item.id, item, after)
