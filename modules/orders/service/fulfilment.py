@@ -20,29 +20,20 @@ from modules.orders import models as m
 from modules.orders.events import SHIPMENT_RECORDED
 from modules.orders.service.items import items_of
 from modules.orders.service.review import reference
-from modules.orders.service.workflow import allowed, locked_order, move, save
+from modules.orders.service.workflow import allowed, locked_order, move, save, step_reason
 
 _shipments = m.shipments
 LATEST_SKEW = dt.timedelta(days=1)  # a timestamp a little ahead is a clock; far ahead is a typo
 
 
-def _note(values: dict[str, Any]) -> str | None:
-    problems = Problems()
-    # OrderStepInput's `reason` ("a note otherwise"): the step's note in its history row.
-    Check(problems).text("reason", values.get("reason"), max_len=2000)
-    problems.raise_if_any()
-    note = values.get("reason")
-    return note.strip() if note else None
-
-
 async def mark_submitted_to_manufacturer(conn: AsyncConnection, actor: Actor, values: dict[str, Any]) -> Any:
-    note = _note(values)
+    note = step_reason(values, "markSubmittedToManufacturer")
     before = await locked_order(conn, values.get("id"), values.get("version"))
     return await move(conn, actor, before, "markSubmittedToManufacturer", note)
 
 
 async def confirm_order(conn: AsyncConnection, actor: Actor, values: dict[str, Any]) -> Any:
-    note = _note(values)
+    note = step_reason(values, "confirmOrder")
     before = await locked_order(conn, values.get("id"), values.get("version"))
     return await move(conn, actor, before, "confirmOrder", note)
 

@@ -9,12 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import Actor
-from app.errors import InputInvalid, Problems, raise_problem
-from app.validators import Check
+from app.errors import InputInvalid, raise_problem
 from modules import products as catalog
 from modules.orders import models as m
 from modules.orders.service.items import items_of
-from modules.orders.service.workflow import RESERVED, allowed, locked_order, move
+from modules.orders.service.workflow import RESERVED, allowed, locked_order, move, step_reason
 
 _items = m.order_items
 
@@ -22,14 +21,6 @@ _items = m.order_items
 def reference(item: Any) -> str:
     """The stock movements of one item happen once each, however often they are retried."""
     return f"order-item:{item.id}"
-
-
-def _reason(values: dict[str, Any], required: bool) -> str | None:
-    problems = Problems()
-    Check(problems).text("reason", values.get("reason"), required=required, max_len=2000)
-    problems.raise_if_any()
-    reason = values.get("reason")
-    return reason.strip() if reason else None
 
 
 async def _reserve(conn: AsyncConnection, actor: Actor, position: int, item: Any) -> None:
@@ -74,14 +65,14 @@ async def _release(conn: AsyncConnection, actor: Actor, order: Any) -> None:
 async def approve_order(conn: AsyncConnection, actor: Actor, values: dict[str, Any]) -> Any:
     before = await locked_order(conn, values.get("id"), values.get("version"))
     allowed(before, "approveOrder")
-    reason = _reason(values, required=False)
+    reason = step_reason(values, "approveOrder")
     for position, item in enumerate(await items_of(conn, before.id)):
         await _reserve(conn, actor, position, item)
     return await move(conn, actor, before, "approveOrder", reason, reviewed_by_user_id=actor.user_id)
 
 
 async def reject_order(conn: AsyncConnection, actor: Actor, values: dict[str, Any]) -> Any:
-    reason = _reason(values, required=True)
+    reason = step_reason(values, "rejectOrder")
     before = await locked_order(conn, values.get("id"), values.get("version"))
     return await move(
         conn, actor, before, "rejectOrder", reason, reviewed_by_user_id=actor.user_id, closed_at=sa.func.now()
@@ -89,7 +80,7 @@ async def reject_order(conn: AsyncConnection, actor: Actor, values: dict[str, An
 
 
 async def cancel_order(conn: AsyncConnection, actor: Actor, values: dict[str, Any]) -> Any:
-    reason = _reason(values, required=True)
+    reason = step_reason(values, "cancelOrder")
     before = await locked_order(conn, values.get("id"), values.get("version"))
     allowed(before, "cancelOrder")
     if before.status in RESERVED:

@@ -18,8 +18,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import Actor
-from app.errors import raise_not_found, raise_problem
+from app.errors import Problems, raise_not_found, raise_problem
 from app.events import emit
+from app.validators import Check
 from app.writes import lock_row, update_row
 from modules.orders import models as m
 from modules.orders.events import ORDER_STATUS_CHANGED
@@ -97,6 +98,17 @@ async def locked_order(conn: AsyncConnection, pk: uuid.UUID | None, version: Any
             "version", "STALE", f"The order has changed since (now version {row.version}): reload it"
         )
     return row
+
+
+def step_reason(values: dict[str, Any], mutation: str) -> str | None:
+    """The `reason` a step's input gives, checked: required where the workflow says so
+    (rejecting, cancelling), a note otherwise; kept in the history row."""
+    problems = Problems()
+    required = STEPS[mutation].reason_required
+    Check(problems).text("reason", values.get("reason"), required=required, max_len=2000)
+    problems.raise_if_any()
+    reason = values.get("reason")
+    return reason.strip() if reason else None
 
 
 def editable(order: Any) -> None:
