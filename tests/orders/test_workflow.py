@@ -50,7 +50,7 @@ async def test_an_order_from_draft_to_delivery(owner_engine, tenant_a):
     assert order["totalAmount"] == "600.00" and order["itemCount"] == 1
     assert order["items"]["nodes"][0]["lineTotal"] == "600.00"
 
-    order = await step(tenant_a, "submitOrder", order)
+    order = await step(tenant_a, "submitOrder", order, reason="Needed before Friday's visit")
     assert order["status"] == "PENDING_ADMIN_REVIEW", order
     assert order["queueAction"] == "REVIEW"
     order = await step(tenant_a, "approveOrder", order)
@@ -75,6 +75,7 @@ async def test_an_order_from_draft_to_delivery(owner_engine, tenant_a):
 
     trail = (await tenant_a.query(HISTORY, {"id": order["id"]}))["order"]
     moves = [(n["fromStatus"], n["toStatus"]) for n in trail["statusHistory"]["nodes"]]
+    assert trail["statusHistory"]["nodes"][1]["reason"] == "Needed before Friday's visit"
     assert moves == [
         (None, "DRAFT"),
         ("DRAFT", "SUBMITTED"),

@@ -22,7 +22,7 @@ from modules.orders import models as m
 from modules.orders.checks import SUBMISSION_CHECKS, OrderUnderCheck
 from modules.orders.events import ORDER_SUBMITTED
 from modules.orders.service.items import items_of, reprice, totals
-from modules.orders.service.workflow import allowed, locked_order, move
+from modules.orders.service.workflow import allowed, locked_order, move, step_reason
 
 # What a submitted order must name; anything else is for the checks to judge.
 COMPLETE = {
@@ -33,6 +33,7 @@ COMPLETE = {
 
 
 async def submit_order(conn: AsyncConnection, actor: Actor, values: dict[str, Any]) -> Any:
+    note = step_reason(values, "submitOrder")
     before = await locked_order(conn, values.get("id"), values.get("version"))
     allowed(before, "submitOrder")
     problems = Problems()
@@ -48,7 +49,7 @@ async def submit_order(conn: AsyncConnection, actor: Actor, values: dict[str, An
             m.order_status_history.c.order_id == before.id, m.order_status_history.c.to_status == "submitted"
         )
     )
-    order = await move(conn, actor, before, "submitOrder", None, attention_reasons=[], **totals())
+    order = await move(conn, actor, before, "submitOrder", note, attention_reasons=[], **totals())
     payload = {"facility_id": order.facility_id, "status": order.status, "round": int(rounds or 0) + 1}
     await emit(conn, actor, ORDER_SUBMITTED, "Order", order.id, payload)
     return await check_order(conn, actor, order.id, payload["round"])
