@@ -18,6 +18,7 @@ class TenancyErrorCode(Enum):
     NOT_FOUND = "not_found"
     DUPLICATE = "duplicate"
     INACTIVE = "inactive"
+    NEGATIVE = "negative"  # the kernel's number checks (app/validators.Check.decimal) name it
     INVALID_CREDENTIALS = "invalid_credentials"
     INVALID_TOKEN = "invalid_token"
     FORBIDDEN = "forbidden"
