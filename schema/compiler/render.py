@@ -5,7 +5,8 @@ subquery over its page (`row_number()` over the list's order, one row more than 
 page to tell whether more exist), aggregated with `json_agg(... ORDER BY ...)`; its
 `totalCount` counts the rows its conditions match; a nested connection is correlated with
 its parent's row, a to-one relation is a subquery by primary key. Parameters are numbered
-slot by slot, in the order the binder gave them.
+slot by slot, in the order the binder gave them; page sizes are written as literals (part
+of a slot's shape), so PostgreSQL can keep one generic plan for the statement.
 """
 
 from __future__ import annotations
@@ -105,15 +106,15 @@ class Renderer:
         )
 
     def _connection(self, slot: ConnectionSlot, index: int) -> str:
-        backwards, sort, descending, after, before, terms, by = self.shapes[index]
+        backwards, sort, descending, after, before, terms, by, page_size = self.shapes[index]
         listing = slot.spec.listing
         table = listing.table
-        numbers = iter(range(1, 1_000))
+        numbers = iter(range(1_000))
 
         def param() -> str:
             return self._param(index, next(numbers))
 
-        size = f"{self._param(index, 0)}::int"
+        size = str(int(page_size))  # a literal: see bind_connection
         # Each condition as a function of the alias it reads (the page's rows, or the count's).
         conditions: list[Any] = []
         if self.tenant is not None and "tenant_id" in table.c:
