@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, NonNegativeInt, PositiveInt
+from pydantic import AliasChoices, Field, NonNegativeInt, PositiveFloat, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The example operations front-end teams copy: registered as persisted documents by default.
@@ -90,6 +90,15 @@ class Settings(BaseSettings):
     plan_cache_size: PositiveInt = 512
     compiled_reads_verify: bool = False
     execution_info: bool | None = None  # None: on in development
+    # Background jobs (app/broker.py, app/jobs.py, app/relay.py; `medgraph worker`).
+    broker_url: str | None = None  # None: PostgreSQL (medgraph's database); amqp://...: RabbitMQ
+    worker_processes: PositiveInt = 1
+    worker_threads: PositiveInt = 4
+    job_max_retries: NonNegativeInt = 5  # a job that raises is retried this often, with backoff
+    job_max_deliveries: PositiveInt = 3  # takes of one attempt (its workers died) before it is parked
+    job_heartbeat_seconds: PositiveFloat = 2.0  # PostgreSQL broker: a worker's sign of life
+    job_dead_worker_seconds: PositiveFloat = 10.0  # silent this long: its jobs go back to the queue
+    relay_poll_seconds: PositiveFloat = 5.0  # the outbox relay also looks this often, woken or not
 
     def check_production(self) -> None:
         """Refuse to run in production with the development secrets or toolbox on."""

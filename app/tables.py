@@ -123,3 +123,48 @@ event_counters = sa.Table(
     sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
     sa.Column("last_sequence", sa.BigInteger, nullable=False),
 )
+
+# Background jobs (migration 0009, app/relay.py, app/jobs.py)
+
+job_relay = sa.Table(
+    "job_relay",
+    metadata,
+    sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("last_sequence", sa.BigInteger, nullable=False, server_default=sa.text("0")),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+job_deliveries = sa.Table(
+    "job_deliveries",
+    metadata,
+    sa.Column("message_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("attempt", sa.Integer, primary_key=True),
+    tenant_column(),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("deliveries", sa.Integer, nullable=False, server_default=sa.text("1")),
+    sa.Column("first_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("last_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("done_at", sa.DateTime(timezone=True)),
+)
+
+failed_jobs = sa.Table(
+    "failed_jobs",
+    metadata,
+    id_column(),
+    tenant_column(),
+    sa.Column("message_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("queue", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("args", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("deliveries", sa.Integer, nullable=False),
+    sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("retried_at", sa.DateTime(timezone=True)),
+    sa.Column("retried_by", UUID(as_uuid=True)),
+    sa.Column("retry_message_id", UUID(as_uuid=True)),
+    sa.UniqueConstraint("tenant_id", "message_id"),
+    sa.CheckConstraint("reason IN ('retries_exhausted', 'worker_died')", name="failed_jobs_reason_check"),
+    sa.Index("failed_jobs_open", "tenant_id", sa.text("failed_at DESC"), sa.text("id DESC")),
+)

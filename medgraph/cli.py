@@ -1,4 +1,4 @@
-"""The `medgraph` command: serve, migrate, seed, tenant, export-schema, persisted."""
+"""The `medgraph` command: serve, worker, migrate, seed, tenant, export-schema, persisted."""
 
 from __future__ import annotations
 
@@ -74,7 +74,33 @@ def cmd_serve(args: argparse.Namespace) -> None:
     host, port = args.host or settings.host, args.port or settings.port
     processes = "one process" if workers == 1 else f"{workers} worker processes"
     print(f"medgraph: GraphiQL at http://{host}:{port}/graphql ({processes})", file=sys.stderr)
-    serve(settings, api_url_for(owner_url, settings), host, port, workers)
+    if not args.with_worker:
+        serve(settings, api_url_for(owner_url, settings), host, port, workers)
+        return
+    from medgraph.serving import beside_a_worker
+
+    api_url = api_url_for(owner_url, settings)
+    with beside_a_worker(api_url):
+        serve(settings, api_url, host, port, workers)
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    from app.db import api_url_for
+    from app.logging import configure_logging
+    from medgraph.worker import run_workers
+
+    settings = get_settings()
+    settings.check_production()
+    configure_logging(settings.log_level, settings.log_json)
+    if settings.api_database_url:  # beside `serve --with-worker`, or on a host of its own
+        api_url = api_url_for("", settings)
+    else:
+        api_url = api_url_for(asyncio.run(prepare_database(settings, migrate=False, demo=False)), settings)
+    processes = args.processes or settings.worker_processes
+    threads = args.threads or settings.worker_threads
+    broker = settings.broker_url and settings.broker_url.split("@")[-1] or "PostgreSQL"
+    print(f"medgraph: worker, {processes} process(es) x {threads} threads, broker {broker}", file=sys.stderr)
+    run_workers(settings, api_url, processes, threads, args.imports or ())
 
 
 def cmd_migrate(_: argparse.Namespace) -> None:
@@ -160,7 +186,27 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument(
         "--workers", type=int, help="API processes (default MEDGRAPH_WORKERS, else one per core)"
     )
+    serve.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="run `medgraph worker` beside the API (the quickstart does)",
+    )
     serve.set_defaults(func=cmd_serve)
+    worker = sub.add_parser("worker", help="run background jobs (Dramatiq workers and the outbox relay)")
+    worker.add_argument(
+        "--processes", type=int, help="worker processes (default MEDGRAPH_WORKER_PROCESSES, 1)"
+    )
+    worker.add_argument(
+        "--threads", type=int, help="threads per process (default MEDGRAPH_WORKER_THREADS, 4)"
+    )
+    worker.add_argument(
+        "--import",
+        dest="imports",
+        action="append",
+        metavar="MODULE",
+        help="import this Python module too (more jobs, or checks registered into a pipeline); repeatable",
+    )
+    worker.set_defaults(func=cmd_worker)
     migrate = sub.add_parser("migrate", help="upgrade the database to the latest migration")
     migrate.set_defaults(func=cmd_migrate)
     seed = sub.add_parser("seed", help="load data (migrates first)")

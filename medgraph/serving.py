@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import sys
+from collections.abc import Iterator
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
@@ -52,3 +55,20 @@ def serve(settings: Settings, api_url: str, host: str, port: int, workers: int) 
     finally:
         for sock in sockets:
             sock.close()
+
+
+@contextlib.contextmanager
+def beside_a_worker(api_url: str) -> Iterator[subprocess.Popen[bytes]]:
+    """`medgraph worker` in a process of its own while the API serves (`--with-worker`),
+    on the API role's connection; stopped (SIGTERM, its jobs in hand finished) after."""
+    env = {**os.environ, "MEDGRAPH_API_DATABASE_URL": api_url}
+    worker = subprocess.Popen([sys.executable, "-m", "medgraph.cli", "worker"], env=env)
+    try:
+        yield worker
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(40)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()

@@ -88,6 +88,19 @@ async def api_engine(owner_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture(scope="session")
+def jobs_worker(owner_url: str):  # type: ignore[no-untyped-def]
+    """A real Dramatiq worker in this process, on the real PostgreSQL broker, with the
+    outbox relay (tests/jobs_support.py): the background intake runs as deployed, and
+    checks a test registers in this process apply."""
+    from tests.jobs_support import InProcessWorker
+
+    worker = InProcessWorker(owner_url)
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session")
 def app(api_engine: AsyncEngine):  # type: ignore[no-untyped-def]
     from medgraph.asgi import create_app
 

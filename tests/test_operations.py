@@ -6,7 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 from medgraph.demo import DEMO_PASSWORD
-from tests.orders.orders_ops import delivery_date, facility, make_product, patient, provider
+from tests.orders import orders_ops
+from tests.orders.orders_ops import checked, delivery_date, facility, make_product, patient, provider
 from tests.support import gql
 
 OPERATIONS = Path(__file__).resolve().parent.parent / "graphql" / "operations"
@@ -98,6 +99,10 @@ STOCK = """query($productId: ID) { inventoryLevels(first: 5, filter: {productId:
   nodes { onHand allocated available } } }"""
 
 
+CHECKED = """query($id: ID!) { order(id: $id) { status version queueAction attentionReasons
+  checks(first: 20) { nodes { checkKey outcome } } } }"""
+
+
 async def _stock(tenant, product: str) -> tuple[int, int]:
     (level,) = (await tenant.query(STOCK, {"productId": product}))["inventoryLevels"]["nodes"]
     return level["onHand"], level["allocated"]
@@ -115,7 +120,8 @@ def _step(order: dict, **more: object) -> dict:
     return {"id": order["id"], "version": order["version"], **more}
 
 
-async def test_an_order_through_the_examples(owner_engine, tenant_a):
+async def test_an_order_through_the_examples(owner_engine, tenant_a, jobs_worker):
+    orders_ops.WATCH["engine"] = owner_engine
     dressing = await make_product(owner_engine, tenant_a, price="200.00", stock=10)
     foam = await make_product(owner_engine, tenant_a, price="75.50", stock=10)
     since = dt.datetime.now(dt.UTC).isoformat()  # the tenant's demo orders are older
@@ -152,8 +158,11 @@ async def test_an_order_through_the_examples(owner_engine, tenant_a):
     assert [n["position"] for n in order["items"]["nodes"]] == [0, 1]
     lines = [(n["productName"], n["quantity"], n["lineTotal"]) for n in order["items"]["nodes"]]
 
-    # Submitted, it passes its checks and waits for an admin.
+    # Submitted, it answers at once; a worker runs its checks, which pass: it waits for an admin.
     order = await _order(tenant_a, "SubmitOrder", _step(order), role="provider")
+    assert order["status"] == "SUBMITTED"
+    order = await checked(tenant_a, order)
+    order |= (await tenant_a.query(CHECKED, {"id": order["id"]}))["order"]
     assert (order["status"], order["queueAction"], order["attentionReasons"]) == (
         "PENDING_ADMIN_REVIEW",
         "REVIEW",
@@ -199,7 +208,7 @@ async def test_an_order_through_the_examples(owner_engine, tenant_a):
         },
     )
     number = second["orderNumber"]
-    second = await _order(tenant_a, "SubmitOrder", _step(second))
+    second = await checked(tenant_a, await _order(tenant_a, "SubmitOrder", _step(second)))
     assert second["status"] == "PENDING_ADMIN_REVIEW"
     second = await _order(tenant_a, "RejectOrder", _step(second, reason="Duplicate of an earlier order"))
     assert (second["status"], second["statusReason"]) == ("REJECTED", "Duplicate of an earlier order")
@@ -210,7 +219,7 @@ async def test_an_order_through_the_examples(owner_engine, tenant_a):
         "CreateOrder",
         {**parties, "requestedDeliveryDate": delivery_date(), "items": [{"productId": foam, "quantity": 3}]},
     )
-    third = await _order(tenant_a, "SubmitOrder", _step(third))
+    third = await checked(tenant_a, await _order(tenant_a, "SubmitOrder", _step(third)))
     third = await _order(tenant_a, "ApproveOrder", _step(third))
     assert await _stock(tenant_a, foam) == (8, 3)
     no_reason = await tenant_a.query(op("CancelOrder"), {"input": _step(third)})
@@ -265,7 +274,7 @@ async def test_an_order_through_the_examples(owner_engine, tenant_a):
             "items": [{"productId": dressing, "quantity": 1}],
         },
     )
-    fourth = await _order(tenant_a, "SubmitOrder", _step(fourth))
+    fourth = await checked(tenant_a, await _order(tenant_a, "SubmitOrder", _step(fourth)))
     queue = await tenant_a.query(op("AdminOrderQueue"), {"actions": ["REVIEW"]}, role="admin")
     waiting = queue["adminOrderQueue"]["nodes"]
     assert waiting[0]["id"] == fourth["id"] and {n["queueAction"] for n in waiting} == {"REVIEW"}

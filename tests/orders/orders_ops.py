@@ -3,7 +3,9 @@ product made for a test, and the operations, each asking for the fields tests ch
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import time
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -14,7 +16,7 @@ from app.db import tenant_transaction
 from medgraph.demo import _id
 from medgraph.demo_catalog import catalog_id
 from modules.products import models as p
-from schema.relay import to_global_id
+from schema.relay import from_global_id, to_global_id
 
 ERRORS = "errors { field code message }"
 ORDER_FIELDS = """id orderNumber version status totalAmount itemCount attentionReasons statusReason
@@ -153,7 +155,31 @@ async def refused(tenant: Any, operation: str, name: str, values: dict[str, Any]
 async def step(
     tenant: Any, name: str, order: dict[str, Any], role: str = "owner", **more: Any
 ) -> dict[str, Any]:
-    return await ok(tenant, STEP[name], name, {"id": order["id"], "version": order["version"], **more}, role)
+    moved = await ok(tenant, STEP[name], name, {"id": order["id"], "version": order["version"], **more}, role)
+    return await checked(tenant, moved) if name == "submitOrder" else moved
+
+
+WATCH: dict[str, Any] = {}  # "engine": the owner's, set by tests/orders/conftest.py
+
+
+async def checked(tenant: Any, order: dict[str, Any], seconds: float = 20.0) -> dict[str, Any]:
+    """The order once the worker has run its submission checks (the background intake:
+    tests/orders/conftest.py runs the worker), or as it is after `seconds`.
+
+    It watches the row itself, not through GraphQL: the tests answer every query twice,
+    compiled and resolved, and a commit of the worker's between the two would tell them
+    apart."""
+    assert order["status"] == "SUBMITTED", order
+    pk = from_global_id(order["id"])[1]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        async with tenant_transaction(WATCH["engine"], str(tenant.id)) as conn:
+            status = await conn.scalar(sa.text("SELECT status FROM orders WHERE id = :id"), {"id": pk})
+        if status != "submitted":
+            break
+        await asyncio.sleep(0.05)
+    found: dict[str, Any] = (await tenant.query(ORDER, {"id": order["id"]}))["order"]
+    return found
 
 
 async def draft(owner_engine: Any, tenant: Any, quantity: int = 2, **product: Any) -> dict[str, Any]:

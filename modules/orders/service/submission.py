@@ -1,9 +1,8 @@
 """Submitting an order: it must be complete; its items take the catalog's name, code and
-price of this moment; then the submission checks run and the order goes on to review
-(`pending_admin_review`) or back to the provider (`needs_attention`, with the reasons).
-
-This issue runs the checks inside the submission's transaction (`check_order`); the
-background intake will call `check_order` from a worker instead, on the same order.
+price of this moment; the order is committed as `submitted` and `order.submitted` is
+emitted. The submission checks then run in a worker (`check_order`, from
+`modules/orders/actors.py`), which moves the order on to review (`pending_admin_review`)
+or back to the provider (`needs_attention`, with the reasons).
 """
 
 from __future__ import annotations
@@ -52,7 +51,7 @@ async def submit_order(conn: AsyncConnection, actor: Actor, values: dict[str, An
     order = await move(conn, actor, before, "submitOrder", note, attention_reasons=[], **totals())
     payload = {"facility_id": order.facility_id, "status": order.status, "round": int(rounds or 0) + 1}
     await emit(conn, actor, ORDER_SUBMITTED, "Order", order.id, payload)
-    return await check_order(conn, actor, order.id, payload["round"])
+    return order
 
 
 async def check_order(conn: AsyncConnection, actor: Actor, order_id: uuid.UUID, round: int) -> Any:

@@ -1,0 +1,33 @@
+"""A submission check for the crash tests, imported by their worker processes
+(`medgraph worker --import tests.jobs.probe_check`), which the environment steers:
+
+- MEDGRAPH_TEST_PROBE_LOG: a file each run appends "<order id>" to, before anything else;
+- MEDGRAPH_TEST_PROBE_SLEEP: seconds to wait then (a window to kill the worker in);
+- MEDGRAPH_TEST_PROBE_DIE: "1" kills its own worker process (SIGKILL): a poison message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+from modules.orders import SUBMISSION_CHECKS, CheckResult, OrderUnderCheck
+
+
+@SUBMISSION_CHECKS.register("tests.probe")
+async def probe(_conn: Any, order: OrderUnderCheck) -> CheckResult:
+    log = os.environ.get("MEDGRAPH_TEST_PROBE_LOG")
+    if log:
+        await asyncio.to_thread(_append, Path(log), f"{order.order.id}\n")
+    if os.environ.get("MEDGRAPH_TEST_PROBE_DIE") == "1":
+        os.kill(os.getpid(), signal.SIGKILL)
+    await asyncio.sleep(float(os.environ.get("MEDGRAPH_TEST_PROBE_SLEEP", "0")))
+    return CheckResult("pass")
+
+
+def _append(path: Path, line: str) -> None:
+    with path.open("a") as f:
+        f.write(line)

@@ -1,0 +1,175 @@
+"""The background intake survives crashes, with real `medgraph worker` processes on the
+real PostgreSQL broker: every submitted order is checked exactly once in effect.
+
+- submitted while no worker runs (the API committed, nothing was sent): the outbox keeps
+  the event, and the first worker to start checks the order;
+- a worker SIGKILLed in the middle of a check: its job comes back to another worker, which
+  checks the order once (the killed run's transaction never committed);
+- the same message delivered twice (the relay sent it again: it crashed before recording
+  that it had sent it): the second run changes nothing;
+- a message whose worker dies every time: parked in `failed_jobs` after
+  MEDGRAPH_JOB_MAX_DELIVERIES takes, with IDs only, and never run again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.db import tenant_transaction
+from schema.relay import from_global_id
+from tests.jobs_support import alone, kill, stop, worker_process
+from tests.orders.orders_ops import STEP, draft, ok
+
+PROBE = "tests.jobs.probe_check"
+CHECKS_PER_ROUND = 5  # the orders module's four, and the probe
+
+
+async def _submitted(owner_engine: Any, tenant: Any) -> Any:
+    order = await draft(owner_engine, tenant)
+    moved = await ok(
+        tenant, STEP["submitOrder"], "submitOrder", {"id": order["id"], "version": order["version"]}
+    )
+    assert moved["status"] == "SUBMITTED"
+    return from_global_id(order["id"])[1]
+
+
+async def _until(found: Callable[[], Awaitable[bool]], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not await found():
+        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
+        await asyncio.sleep(0.1)
+
+
+async def _scalar(owner_engine: Any, tenant: Any, sql: str, **params: Any) -> Any:
+    async with tenant_transaction(owner_engine, str(tenant.id)) as conn:
+        return await conn.scalar(sa.text(sql), params)
+
+
+async def _statuses(owner_engine: Any, tenant: Any, orders: list[Any]) -> list[str]:
+    async with tenant_transaction(owner_engine, str(tenant.id)) as conn:
+        rows = await conn.execute(
+            sa.text("SELECT id, status FROM orders WHERE id = ANY(:ids)"), {"ids": orders}
+        )
+        status = dict(rows.all())
+    return [status[o] for o in orders]
+
+
+async def _checked_once(owner_engine: Any, tenant: Any, order: Any) -> None:
+    """One move out of `submitted`, one round of checks: the intake's effect, once."""
+    moves = await _scalar(
+        owner_engine,
+        tenant,
+        "SELECT count(*) FROM order_status_history WHERE order_id = :o AND from_status = 'submitted'",
+        o=order,
+    )
+    checks = await _scalar(
+        owner_engine, tenant, "SELECT count(*) FROM order_checks WHERE order_id = :o", o=order
+    )
+    assert (moves, checks) == (1, CHECKS_PER_ROUND)
+
+
+async def _all_checked(owner_engine: Any, tenant: Any, orders: list[Any]) -> bool:
+    return "submitted" not in await _statuses(owner_engine, tenant, orders)
+
+
+async def test_a_worker_killed_mid_check_loses_and_doubles_nothing(
+    owner_url, owner_engine, tenant_a, tmp_path
+):
+    probe_log = tmp_path / "probe.log"
+    with alone():
+        orders = [await _submitted(owner_engine, tenant_a) for _ in range(3)]
+        first = worker_process(owner_url, PROBE, test_probe_log=str(probe_log), test_probe_sleep="60")
+        try:
+            await _until(lambda: _begun(probe_log), 60, "a check to begin")
+        finally:
+            kill(first)
+        assert await _statuses(owner_engine, tenant_a, orders) == ["submitted"] * 3
+        second = worker_process(owner_url, PROBE, test_probe_log=str(probe_log))
+        try:
+            await _until(lambda: _all_checked(owner_engine, tenant_a, orders), 90, "every order checked")
+        finally:
+            assert stop(second) == 0  # SIGTERM: a clean stop
+    for order in orders:
+        await _checked_once(owner_engine, tenant_a, order)
+    killed = from_uuid((await asyncio.to_thread(probe_log.read_text)).split()[0])
+    deliveries = await _scalar(
+        owner_engine,
+        tenant_a,
+        "SELECT max(deliveries) FROM job_deliveries WHERE tenant_id = :t AND actor = 'orders.check_submission'",
+        t=tenant_a.id,
+    )
+    assert killed in orders and deliveries == 2
+
+
+async def test_the_same_message_twice_changes_nothing(owner_url, owner_engine, tenant_a):
+    with alone():
+        order = await _submitted(owner_engine, tenant_a)
+        worker = worker_process(owner_url, PROBE)
+        try:
+            await _until(lambda: _all_checked(owner_engine, tenant_a, [order]), 60, "the order checked")
+            # The relay sends the tenant's events again, as after a crash between sending
+            # and recording it: the same messages, delivered a second time.
+            async with tenant_transaction(owner_engine, str(tenant_a.id)) as conn:
+                await conn.execute(
+                    sa.text("UPDATE job_relay SET last_sequence = 0 WHERE tenant_id = :t"), {"t": tenant_a.id}
+                )
+            await _until(lambda: _delivered_twice(owner_engine, tenant_a), 60, "the second delivery")
+        finally:
+            assert stop(worker) == 0
+    await _checked_once(owner_engine, tenant_a, order)
+
+
+async def test_a_message_whose_worker_always_dies_is_parked(owner_url, owner_engine, tenant_a):
+    with alone():
+        order = await _submitted(owner_engine, tenant_a)
+        for _ in range(6):
+            worker = worker_process(owner_url, PROBE, test_probe_die="1", job_max_deliveries="2")
+            try:
+                await _until(
+                    lambda w=worker: _died_or_parked(w, owner_engine, tenant_a), 60, "a death or a parking"
+                )
+            finally:
+                stop(worker)
+            if await _parked(owner_engine, tenant_a):
+                break
+    async with tenant_transaction(owner_engine, str(tenant_a.id)) as conn:
+        found = sa.text("SELECT * FROM failed_jobs WHERE tenant_id = :t")
+        parked = (await conn.execute(found, {"t": tenant_a.id})).mappings().one()
+    assert parked["actor"] == "orders.check_submission" and parked["reason"] == "worker_died"
+    assert parked["deliveries"] == 3 and parked["retried_at"] is None
+    tenant, _sequence, event_type, entity, payload = parked["args"]
+    assert (tenant, event_type, entity) == (str(tenant_a.id), "order.submitted", str(order))
+    assert set(payload) == {"facility_id", "status", "round"}  # IDs and codes: no PHI
+    assert await _statuses(owner_engine, tenant_a, [order]) == ["submitted"]
+
+
+def from_uuid(text: str) -> Any:
+    import uuid
+
+    return uuid.UUID(text)
+
+
+async def _begun(probe_log: Path) -> bool:
+    return await asyncio.to_thread(lambda: probe_log.exists() and bool(probe_log.read_text().strip()))
+
+
+async def _delivered_twice(owner_engine: Any, tenant: Any) -> bool:
+    most = await _scalar(
+        owner_engine, tenant, "SELECT max(deliveries) FROM job_deliveries WHERE tenant_id = :t", t=tenant.id
+    )
+    return bool(most and most >= 2)
+
+
+async def _parked(owner_engine: Any, tenant: Any) -> bool:
+    found = "SELECT count(*) FROM failed_jobs WHERE tenant_id = :t"
+    return bool(await _scalar(owner_engine, tenant, found, t=tenant.id))
+
+
+async def _died_or_parked(worker: Any, owner_engine: Any, tenant: Any) -> bool:
+    return worker.poll() is not None or await _parked(owner_engine, tenant)

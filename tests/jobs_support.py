@@ -1,0 +1,105 @@
+"""Background workers for the tests: one in this process (the `jobs_worker` fixture), and
+`medgraph worker` processes (the crash tests), on the test database and the real
+PostgreSQL broker.
+
+A worker in this process and one in a process of its own would take each other's
+jobs, so a test that runs processes stops the one in this process first (`alone`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from app.db import api_url_for
+from app.settings import get_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNNING: list[InProcessWorker] = []
+
+
+class InProcessWorker:
+    def __init__(self, owner_url: str) -> None:
+        self.owner_url = owner_url
+        self.worker: Any = None
+        self.broker: Any = None
+
+    def start(self) -> None:
+        import dramatiq
+
+        from app.broker import make_broker
+        from app.jobs import Runtime, declare_actors
+        from medgraph.worker import RelayMiddleware, import_actors
+
+        settings = get_settings().model_copy(update={"relay_poll_seconds": 1.0})
+        api_url = api_url_for(self.owner_url, settings)
+        self.broker = make_broker(settings, api_url)
+        import_actors()
+        runtime = Runtime(settings, api_url)
+        declare_actors(self.broker, runtime)
+        self.broker.add_middleware(RelayMiddleware(runtime, self.broker))
+        self.worker = dramatiq.Worker(self.broker, worker_threads=2)
+        self.worker.start()
+        RUNNING.append(self)
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop(timeout=10_000)
+            self.broker.close()
+            self.worker = None
+            RUNNING.remove(self)
+
+
+@contextlib.contextmanager
+def alone() -> Iterator[None]:
+    """No worker in this process while the block runs (restarted after)."""
+    stopped = list(RUNNING)
+    for worker in stopped:
+        worker.stop()
+    try:
+        yield
+    finally:
+        for worker in stopped:
+            worker.start()
+
+
+def worker_process(owner_url: str, *imports: str, **settings: str) -> subprocess.Popen[bytes]:
+    """`medgraph worker` (one process, one thread) on the test database, in a process
+    group of its own (so a test can kill it and everything it started)."""
+    env = {
+        **os.environ,
+        "MEDGRAPH_API_DATABASE_URL": api_url_for(owner_url, get_settings()),
+        "MEDGRAPH_LOG_LEVEL": "WARNING",
+        "MEDGRAPH_JOB_HEARTBEAT_SECONDS": "0.5",
+        "MEDGRAPH_JOB_DEAD_WORKER_SECONDS": "3",
+        "MEDGRAPH_RELAY_POLL_SECONDS": "0.5",
+        **{f"MEDGRAPH_{k.upper()}": v for k, v in settings.items()},
+    }
+    command = [sys.executable, "-m", "medgraph.cli", "worker", "--threads", "1"]
+    for name in imports:
+        command += ["--import", name]
+    return subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+
+
+def kill(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL to the worker and its process group: no clean-up of any kind."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(10)
+
+
+def stop(process: subprocess.Popen[bytes]) -> int:
+    """SIGTERM, as an operator stops a worker; its exit code."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        return process.wait(40)
+    except subprocess.TimeoutExpired:
+        kill(process)
+        return -9
