@@ -69,6 +69,28 @@ def alone() -> Iterator[None]:
             worker.start()
 
 
+RABBITMQ_URL = os.environ.get("MEDGRAPH_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+def rabbitmq_reachable() -> str | None:
+    """Why RabbitMQ cannot be used here, or None: it answers, and its `default` queue is
+    emptied of an earlier run's messages (they name another database's tenants)."""
+    try:
+        import pika
+
+        connection = pika.BlockingConnection(pika.URLParameters(RABBITMQ_URL))
+    except Exception as exc:  # noqa: BLE001 - any failure means: not here
+        return f"no RabbitMQ at {RABBITMQ_URL} ({type(exc).__name__})"
+    try:
+        for queue in ("default", "default.DQ", "default.XQ"):
+            channel = connection.channel()  # a purge of a queue not there closes its channel
+            with contextlib.suppress(pika.exceptions.ChannelClosedByBroker):
+                channel.queue_purge(queue)
+    finally:
+        connection.close()
+    return None
+
+
 def worker_process(owner_url: str, *imports: str, **settings: str) -> subprocess.Popen[bytes]:
     """`medgraph worker` (one process, one thread) on the test database, in a process
     group of its own (so a test can kill it and everything it started)."""

@@ -19,14 +19,28 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from app.db import tenant_transaction
 from schema.relay import from_global_id
-from tests.jobs_support import alone, kill, stop, worker_process
+from tests.jobs_support import RABBITMQ_URL, alone, kill, rabbitmq_reachable, stop, worker_process
 from tests.orders.orders_ops import STEP, draft, ok
 
 PROBE = "tests.jobs.probe_check"
+
+
+@pytest.fixture(params=["postgresql", "rabbitmq"])
+def broker(request):  # type: ignore[no-untyped-def]
+    """The worker processes' broker settings: PostgreSQL always, RabbitMQ where one runs."""
+    if request.param == "postgresql":
+        return {}
+    why = rabbitmq_reachable()
+    if why is not None:
+        pytest.skip(why)
+    return {"broker_url": RABBITMQ_URL}
+
+
 CHECKS_PER_ROUND = 5  # the orders module's four, and the probe
 
 
@@ -79,18 +93,20 @@ async def _all_checked(owner_engine: Any, tenant: Any, orders: list[Any]) -> boo
 
 
 async def test_a_worker_killed_mid_check_loses_and_doubles_nothing(
-    owner_url, owner_engine, tenant_a, tmp_path
+    owner_url, owner_engine, tenant_a, tmp_path, broker
 ):
     probe_log = tmp_path / "probe.log"
     with alone():
         orders = [await _submitted(owner_engine, tenant_a) for _ in range(3)]
-        first = worker_process(owner_url, PROBE, test_probe_log=str(probe_log), test_probe_sleep="60")
+        first = worker_process(
+            owner_url, PROBE, test_probe_log=str(probe_log), test_probe_sleep="60", **broker
+        )
         try:
             await _until(lambda: _begun(probe_log), 60, "a check to begin")
         finally:
             kill(first)
         assert await _statuses(owner_engine, tenant_a, orders) == ["submitted"] * 3
-        second = worker_process(owner_url, PROBE, test_probe_log=str(probe_log))
+        second = worker_process(owner_url, PROBE, test_probe_log=str(probe_log), **broker)
         try:
             await _until(lambda: _all_checked(owner_engine, tenant_a, orders), 90, "every order checked")
         finally:
@@ -107,10 +123,10 @@ async def test_a_worker_killed_mid_check_loses_and_doubles_nothing(
     assert killed in orders and deliveries == 2
 
 
-async def test_the_same_message_twice_changes_nothing(owner_url, owner_engine, tenant_a):
+async def test_the_same_message_twice_changes_nothing(owner_url, owner_engine, tenant_a, broker):
     with alone():
         order = await _submitted(owner_engine, tenant_a)
-        worker = worker_process(owner_url, PROBE)
+        worker = worker_process(owner_url, PROBE, **broker)
         try:
             await _until(lambda: _all_checked(owner_engine, tenant_a, [order]), 60, "the order checked")
             # The relay sends the tenant's events again, as after a crash between sending
@@ -125,11 +141,11 @@ async def test_the_same_message_twice_changes_nothing(owner_url, owner_engine, t
     await _checked_once(owner_engine, tenant_a, order)
 
 
-async def test_a_message_whose_worker_always_dies_is_parked(owner_url, owner_engine, tenant_a):
+async def test_a_message_whose_worker_always_dies_is_parked(owner_url, owner_engine, tenant_a, broker):
     with alone():
         order = await _submitted(owner_engine, tenant_a)
         for _ in range(6):
-            worker = worker_process(owner_url, PROBE, test_probe_die="1", job_max_deliveries="2")
+            worker = worker_process(owner_url, PROBE, test_probe_die="1", job_max_deliveries="2", **broker)
             try:
                 await _until(
                     lambda w=worker: _died_or_parked(w, owner_engine, tenant_a), 60, "a death or a parking"
