@@ -3,7 +3,8 @@
 
 - MEDGRAPH_TEST_PROBE_LOG: a file each run appends "<order id>" to, before anything else;
 - MEDGRAPH_TEST_PROBE_SLEEP: seconds to wait then (a window to kill the worker in);
-- MEDGRAPH_TEST_PROBE_DIE: "1" kills its own worker process (SIGKILL): a poison message.
+- MEDGRAPH_TEST_PROBE_DIE: "1" kills its own worker process (SIGKILL): a poison message;
+- MEDGRAPH_TEST_PROBE_RAISE: "1" raises an error whose message names a patient (fake PHI).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any
 
 from modules.orders import SUBMISSION_CHECKS, CheckResult, OrderUnderCheck
 
+PATIENT = "Jane Q. Patient"
+
 
 @SUBMISSION_CHECKS.register("tests.probe")
 async def probe(_conn: Any, order: OrderUnderCheck) -> CheckResult:
@@ -24,6 +27,8 @@ async def probe(_conn: Any, order: OrderUnderCheck) -> CheckResult:
         await asyncio.to_thread(_append, Path(log), f"{order.order.id}\n")
     if os.environ.get("MEDGRAPH_TEST_PROBE_DIE") == "1":
         os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get("MEDGRAPH_TEST_PROBE_RAISE") == "1":
+        raise RuntimeError(f"{PATIENT}'s record could not be read")
     await asyncio.sleep(float(os.environ.get("MEDGRAPH_TEST_PROBE_SLEEP", "0")))
     return CheckResult("pass")
 

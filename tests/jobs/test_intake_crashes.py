@@ -8,7 +8,9 @@ real PostgreSQL broker: every submitted order is checked exactly once in effect.
 - the same message delivered twice (the relay sent it again: it crashed before recording
   that it had sent it): the second run changes nothing;
 - a message whose worker dies every time: parked in `failed_jobs` after
-  MEDGRAPH_JOB_MAX_DELIVERIES takes, with IDs only, and never run again.
+  MEDGRAPH_JOB_MAX_DELIVERIES takes, with IDs only, and never run again;
+- a job that raises every time: retried, then parked, with the error's type and place
+  but not its message (it may hold PHI).
 """
 
 from __future__ import annotations
@@ -163,6 +165,29 @@ async def test_a_message_whose_worker_always_dies_is_parked(owner_url, owner_eng
     assert (tenant, event_type, entity) == (str(tenant_a.id), "order.submitted", str(order))
     assert set(payload) == {"facility_id", "status", "round"}  # IDs and codes: no PHI
     assert await _statuses(owner_engine, tenant_a, [order]) == ["submitted"]
+
+
+async def test_a_job_that_keeps_failing_is_parked_without_its_message(
+    owner_url, owner_engine, tenant_a, broker
+):
+    with alone():
+        order = await _submitted(owner_engine, tenant_a)
+        worker = worker_process(owner_url, PROBE, test_probe_raise="1", job_max_retries="1", **broker)
+        try:
+            await _until(lambda: _parked(owner_engine, tenant_a), 60, "the job parked")
+        finally:
+            assert stop(worker) == 0
+    async with tenant_transaction(owner_engine, str(tenant_a.id)) as conn:
+        found = sa.text("SELECT * FROM failed_jobs WHERE tenant_id = :t")
+        parked = (await conn.execute(found, {"t": tenant_a.id})).mappings().one()
+        kept = await conn.scalar(sa.text("SELECT count(*) FROM failed_jobs WHERE error LIKE '%Jane%'"))
+        # The PostgreSQL broker keeps the rejected message, with Dramatiq's traceback in it.
+        kept += await conn.scalar(
+            sa.text("SELECT count(*) FROM dramatiq.queue WHERE message::text LIKE '%Jane%'")
+        )
+    assert (parked["reason"], parked["attempts"]) == ("retries_exhausted", 2)
+    assert parked["error"].startswith("RuntimeError at probe_check.py:") and kept == 0
+    assert await _statuses(owner_engine, tenant_a, [order]) == ["submitted"]  # the check never passed
 
 
 def from_uuid(text: str) -> Any:
