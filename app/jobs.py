@@ -46,6 +46,8 @@ from app.settings import Settings
 from app.tables import failed_jobs, job_deliveries
 
 JOB_NAME = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*$")
+# An admin asked for a parked job to run again: the relay sends it (app/relay.py).
+JOB_RETRIED = EventType("job.retried", "A failed background job was sent again", {"failed_job_id": "id"})
 MESSAGE_NAMESPACE = uuid.UUID("0b5c6c5e-4f8e-4a52-9a55-6d0f5e1f7a10")
 log = get_logger("medgraph.jobs")
 
@@ -106,6 +108,19 @@ def message_for(job: Job, event: Event) -> dramatiq.Message[Any]:
         kwargs={},
         options={},
         message_id=str(uuid.uuid5(MESSAGE_NAMESPACE, key)),
+    )
+
+
+def retry_message(parked: Any) -> dramatiq.Message[Any]:
+    """The message that runs a parked job (a `failed_jobs` row) again, under the ID its
+    retry was given: sent twice, it is still one message."""
+    return dramatiq.Message(
+        queue_name=parked.queue,
+        actor_name=parked.actor,
+        args=tuple(parked.args),
+        kwargs={},
+        options={},
+        message_id=str(parked.retry_message_id),
     )
 
 

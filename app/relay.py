@@ -11,6 +11,9 @@ reads what follows, sends, and moves the row on in the same transaction. A crash
 sending and before that commit sends those jobs again on the next pass: the same
 message IDs (the PostgreSQL broker keeps one of each), and idempotent jobs besides.
 
+A parked job an admin retries (`job.retried`) is sent the same way, after the commit that
+marked it retried.
+
 It is woken by the outbox's NOTIFY (one LISTEN connection per worker process) and also
 looks every `MEDGRAPH_RELAY_POLL_SECONDS`, for what a lost notification would leave.
 """
@@ -30,9 +33,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import tenant_transaction
 from app.events import CHANNEL, events_after
-from app.jobs import message_for, reactions
+from app.jobs import JOB_RETRIED, message_for, reactions, retry_message
 from app.logging import get_logger, safe_exception
-from app.tables import job_relay
+from app.tables import failed_jobs, job_relay
 
 PAGE = 500
 log = get_logger("medgraph.relay")
@@ -98,6 +101,10 @@ class Relay:
                 return 0  # another relay has this tenant now
             events = await events_after(conn, cursor, PAGE)
             messages = [message_for(job, event) for event in events for job in reactions(event.type)]
+            retried = [uuid.UUID(e.payload["failed_job_id"]) for e in events if e.type == JOB_RETRIED.name]
+            if retried:
+                rows = await conn.execute(sa.select(failed_jobs).where(failed_jobs.c.id.in_(retried)))
+                messages += [retry_message(row) for row in rows]
             if messages:
                 await asyncio.to_thread(self._send, messages)
             if events:

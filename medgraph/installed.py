@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from modules import orders, products, tenancy
+from modules import operations, orders, products, tenancy
 from schema.module import Catalog, Module
 
-INSTALLED_MODULES: tuple[Module, ...] = (tenancy.MODULE, products.MODULE, orders.MODULE)
+INSTALLED_MODULES: tuple[Module, ...] = (tenancy.MODULE, products.MODULE, orders.MODULE, operations.MODULE)
 
 
 def migration_locations(modules: tuple[Module, ...] | None = None) -> tuple[Path, ...]:

@@ -50,6 +50,7 @@ TYPES = [
     "Shipment",
     "OrderCheck",
     "SalesRep",
+    "FailedJob",
     "Nope",
 ]
 STRINGS = [
