@@ -111,6 +111,23 @@ def message_for(job: Job, event: Event) -> dramatiq.Message[Any]:
     )
 
 
+def message_again(
+    name: str, tenant_id: uuid.UUID, entity_id: uuid.UUID, event: EventType, payload: dict[str, Any], key: str
+) -> dramatiq.Message[Any]:
+    """A job's message made again without its event (a periodic job resending work that
+    seems lost): sequence 0, the payload checked as the event's, its ID from `key`."""
+    job = JOBS[name]
+    assert job.on is event, f"{name} reacts to {job.on.name}, not {event.name}"
+    return dramatiq.Message(
+        queue_name=job.queue,
+        actor_name=name,
+        args=(str(tenant_id), 0, event.name, str(entity_id), event.checked(payload)),
+        kwargs={},
+        options={},
+        message_id=str(uuid.uuid5(MESSAGE_NAMESPACE, f"{tenant_id}:again:{name}:{key}")),
+    )
+
+
 def retry_message(parked: Any) -> dramatiq.Message[Any]:
     """The message that runs a parked job (a `failed_jobs` row) again, under the ID its
     retry was given: sent twice, it is still one message."""

@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     job_heartbeat_seconds: PositiveFloat = 2.0  # PostgreSQL broker: a worker's sign of life
     job_dead_worker_seconds: PositiveFloat = 10.0  # silent this long: its jobs go back to the queue
     relay_poll_seconds: PositiveFloat = 5.0  # the outbox relay also looks this often, woken or not
+    intake_sweep_seconds: PositiveFloat = 60.0  # how often orders stuck in `submitted` are looked for
+    intake_stuck_after_seconds: PositiveFloat = 300.0  # `submitted` this long: its check is sent again
 
     def check_production(self) -> None:
         """Refuse to run in production with the development secrets or toolbox on."""

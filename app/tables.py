@@ -168,3 +168,12 @@ failed_jobs = sa.Table(
     sa.CheckConstraint("reason IN ('retries_exhausted', 'worker_died')", name="failed_jobs_reason_check"),
     sa.Index("failed_jobs_open", "tenant_id", sa.text("failed_at DESC"), sa.text("id DESC")),
 )
+
+job_ticks = sa.Table(
+    "job_ticks",
+    metadata,
+    sa.Column("job", sa.Text, primary_key=True),
+    sa.Column("tick", sa.BigInteger, primary_key=True),
+    sa.Column("claimed_by", sa.Text, nullable=False),
+    sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)

@@ -1,7 +1,8 @@
 """`medgraph worker`: Dramatiq worker processes running the installed modules' jobs.
 
 Each process runs `MEDGRAPH_WORKER_THREADS` worker threads, one event loop the jobs run on
-(Dramatiq's AsyncIO middleware), and the outbox relay on that loop. A SIGTERM or SIGINT
+(Dramatiq's AsyncIO middleware), and on that loop the outbox relay (app/relay.py) and the
+scheduler of periodic jobs (app/schedule.py). A SIGTERM or SIGINT
 stops a process after its jobs in hand finish; a process killed outright leaves its
 jobs to come back (app/broker.py) and be counted (app/jobs.py).
 """
@@ -26,6 +27,7 @@ from app.broker import make_broker
 from app.jobs import Runtime, declare_actors
 from app.logging import configure_logging, get_logger
 from app.relay import Relay
+from app.schedule import Scheduler
 from app.settings import Settings
 
 log = get_logger("medgraph.worker")
@@ -45,7 +47,7 @@ def import_actors(extra: Sequence[str] = ()) -> None:
 
 
 class RelayMiddleware(Middleware):  # type: ignore[misc]
-    """Runs the outbox relay on the jobs' event loop while the worker runs."""
+    """Runs the outbox relay and the scheduler on the jobs' event loop while the worker runs."""
 
     def __init__(self, runtime: Runtime, broker: dramatiq.Broker) -> None:
         self.runtime = runtime
@@ -58,8 +60,10 @@ class RelayMiddleware(Middleware):  # type: ignore[misc]
 
         async def start() -> None:
             self._stop = asyncio.Event()
-            relay = Relay(self.runtime.engine, self.broker, self.runtime.settings.relay_poll_seconds)
-            await relay.run(self._stop)
+            settings = self.runtime.settings
+            relay = Relay(self.runtime.engine, self.broker, settings.relay_poll_seconds)
+            scheduler = Scheduler(self.runtime.engine, self.broker, settings)
+            await asyncio.gather(relay.run(self._stop), scheduler.run(self._stop))
 
         self._done = asyncio.run_coroutine_threadsafe(start(), loop)
 

@@ -22,6 +22,10 @@ from app.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNNING: list[InProcessWorker] = []
+# The test tenants' demo orders include `submitted` ones, weeks old: the sweep of stuck
+# orders would check them under a test's feet. Workers here leave them be unless a test
+# says otherwise (tests/jobs/test_stuck_intake.py).
+QUIET_SWEEP = {"intake_stuck_after_seconds": 1e9}
 
 
 class InProcessWorker:
@@ -37,7 +41,7 @@ class InProcessWorker:
         from app.jobs import Runtime, declare_actors
         from medgraph.worker import RelayMiddleware, import_actors
 
-        settings = get_settings().model_copy(update={"relay_poll_seconds": 1.0})
+        settings = get_settings().model_copy(update={"relay_poll_seconds": 1.0, **QUIET_SWEEP})
         api_url = api_url_for(self.owner_url, settings)
         self.broker = make_broker(settings, api_url)
         import_actors()
@@ -101,6 +105,7 @@ def worker_process(owner_url: str, *imports: str, **settings: str) -> subprocess
         "MEDGRAPH_JOB_HEARTBEAT_SECONDS": "0.5",
         "MEDGRAPH_JOB_DEAD_WORKER_SECONDS": "3",
         "MEDGRAPH_RELAY_POLL_SECONDS": "0.5",
+        "MEDGRAPH_INTAKE_STUCK_AFTER_SECONDS": str(QUIET_SWEEP["intake_stuck_after_seconds"]),
         **{f"MEDGRAPH_{k.upper()}": v for k, v in settings.items()},
     }
     command = [sys.executable, "-m", "medgraph.cli", "worker", "--threads", "1"]

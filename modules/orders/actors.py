@@ -2,22 +2,64 @@
 
 Intake: `submitOrder` commits the order as `submitted` and emits `order.submitted`; the
 outbox relay sends `orders.check_submission`, which runs the submission checks in a
-worker and moves the order on to `pending_admin_review` or `needs_attention`.
+worker and moves the order on to `pending_admin_review` or `needs_attention`. A periodic
+job (`orders.requeue_stuck`) sends the check again for an order left `submitted` too long.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import Actor
-from app.jobs import JobEvent, job
+from app.jobs import JobEvent, job, message_again
+from app.schedule import periodic
+from app.settings import Settings
+from modules.orders import models as m
 from modules.orders.events import ORDER_SUBMITTED
 from modules.orders.service.submission import check_order
 
+JOB = "orders.check_submission"
+STUCK_PAGE = 500  # a tick sends at most this many; the next tick sends the rest
 
-@job("orders.check_submission", on=ORDER_SUBMITTED)
+
+@job(JOB, on=ORDER_SUBMITTED)
 async def check_submission(conn: AsyncConnection, actor: Actor, event: JobEvent) -> None:
     """Idempotent: an order no longer `submitted` (checked before, or cancelled) is left
     as it is, so a second delivery changes nothing."""
     assert event.entity_id is not None, "order.submitted names its order"
     await check_order(conn, actor, event.entity_id, int(event.payload["round"]))
+
+
+@periodic("orders.requeue_stuck", every=lambda settings: settings.intake_sweep_seconds)
+async def requeue_stuck(conn: AsyncConnection, tenant_id: uuid.UUID, settings: Settings) -> list[Any]:
+    """Orders `submitted` longer than MEDGRAPH_INTAKE_STUCK_AFTER_SECONDS: their check is
+    sent again (its message lost to a broker's crash, say, or an order submitted before
+    the intake ran in workers). One message per order and version: sent twice, still one
+    on the PostgreSQL broker, and the check is idempotent besides."""
+    cutoff = sa.func.now() - dt.timedelta(seconds=settings.intake_stuck_after_seconds)
+    stuck = await conn.execute(
+        sa.select(m.orders.c.id, m.orders.c.version, m.orders.c.facility_id)
+        .where(
+            m.orders.c.status == "submitted",
+            sa.func.coalesce(m.orders.c.submitted_at, m.orders.c.created_at) < cutoff,
+        )
+        .order_by(m.orders.c.submitted_at)
+        .limit(STUCK_PAGE)
+    )
+    messages = []
+    for order in stuck:
+        rounds = await conn.scalar(
+            sa.select(sa.func.count()).where(
+                m.order_status_history.c.order_id == order.id,
+                m.order_status_history.c.to_status == "submitted",
+            )
+        )
+        payload = {"facility_id": order.facility_id, "status": "submitted", "round": max(int(rounds or 0), 1)}
+        key = f"{order.id}:{order.version}"
+        messages.append(message_again(JOB, tenant_id, order.id, ORDER_SUBMITTED, payload, key))
+    return messages
