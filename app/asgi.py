@@ -72,6 +72,7 @@ class AppState:
             request_id=request_id,
             request=request,
             response=response,
+            events=self.events,
         )
 
 

@@ -146,8 +146,10 @@ class RequestContext:
         access_reason: str | None = None,
         client_ip: str | None = None,
         user_agent: str | None = None,
+        events: Any = None,
     ) -> None:
         self.settings = settings
+        self.events = events  # the process's EventHub (app/event_hub.py), for subscriptions
         self.engine = engine
         self.cipher = cipher
         self.guards = guards
@@ -187,7 +189,17 @@ class RequestContext:
             access_reason=self.access_reason,
             client_ip=self.client_ip,
             user_agent=self.user_agent,
+            events=self.events,
         )
+
+    def renew(self) -> None:
+        """For each event a subscription delivers: a fresh transaction, loaders and PHI log,
+        and the caller looked up afresh on first use (a user deactivated since, or a token
+        expired, is refused). The previous event's unit of work must be finished first."""
+        self.uow = UnitOfWork(self.engine)
+        self.loaders = LoaderRegistry(self)
+        self.phi = PhiAccessRecorder()
+        self._principal = None
 
     def valid_claims(self) -> AccessClaims:
         """The caller's verified, unexpired claims; raises a clear authentication error
@@ -257,6 +269,7 @@ def build_context(
     principal_loader: PrincipalLoader,
     request: Any = None,
     response: Any = None,
+    events: Any = None,
 ) -> RequestContext:
     """A request's context: the bearer token verified now, the principal loaded on first use."""
     claims, auth_error = None, None
@@ -280,4 +293,5 @@ def build_context(
         access_reason=headers.get(REASON_HEADER),
         client_ip=client_ip,
         user_agent=headers.get("user-agent"),
+        events=events,
     )

@@ -37,12 +37,14 @@ GRANTS = {
 def _schema() -> SchemaParts:
     from modules.orders.schema.mutations import OrdersMutation
     from modules.orders.schema.query import OrdersQuery
+    from modules.orders.schema.subscription import OrdersSubscription
     from modules.orders.types.order import Order, OrderCheck, OrderItem, OrderStatusChange, Shipment
     from modules.orders.types.sales_rep import SalesRep
 
     return SchemaParts(
         queries=[OrdersQuery],
         mutations=[OrdersMutation],
+        subscriptions=[OrdersSubscription],
         nodes=[Order, OrderItem, OrderStatusChange, Shipment, OrderCheck, SalesRep],
     )
 

@@ -1,0 +1,144 @@
+"""Live entity events for subscriptions: a tenant's domain events about one node type,
+replayed from a cursor and then live, each re-authorized for its subscriber.
+
+    async for event, node in live(info, "Order", {"order.status_changed"}, after=after):
+        yield OrderStatusEvent.of(event, node)
+
+- **From a cursor.** `after` is the `cursor` of the last event the client saw: what
+  followed is replayed from the outbox, then the stream goes live, with no gap and no
+  duplicate at the seam (app/event_hub.py). Without it, the stream starts now.
+- **One LISTEN per process.** Events come from the process's event hub, which reads each
+  tenant's new events once per notification, however many subscribers it has.
+- **Re-authorized.** Each event is read in a fresh unit of work (`RequestContext.renew`):
+  the caller is looked up again (active, token unexpired, the type's permission), and the
+  node is loaded under row-level security, so facility narrowing applies as to any read;
+  a node the caller may not see is skipped. A caller no longer allowed is disconnected
+  with close code 4403, at the event, at the token's expiry, or at once when an event
+  says their user, roles or memberships changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Collection
+from typing import Any
+
+from strawberry.types import Info
+
+from app.context import RequestContext
+from app.errors import AuthenticationError, ClientError, PermissionDenied
+from app.events import Event
+from app.phi_log import flush_phi_access
+from schema.lists import load_row
+from schema.node import NODE_SOURCES
+
+FORBIDDEN_CLOSE = 4403
+# Events that may change what a caller may do: the caller is checked again at once.
+WHO_CHANGED = ("user.", "role.", "membership.", "session.", "tenant.")
+_PREFIX = "event:"
+
+
+class InvalidEventCursor(ClientError):
+    code = "INVALID_CURSOR"
+
+
+def event_cursor(event: Event) -> str:
+    return base64.urlsafe_b64encode(f"{_PREFIX}{event.sequence}".encode()).decode().rstrip("=")
+
+
+def _sequence(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not text.startswith(_PREFIX):
+            raise ValueError
+        sequence = int(text.removeprefix(_PREFIX))
+        if sequence < 0:
+            raise ValueError
+        return sequence
+    except ValueError:
+        raise InvalidEventCursor("`after` is not a cursor this subscription gave") from None
+
+
+async def live(
+    info: Info,
+    type_name: str,
+    types: Collection[str],
+    *,
+    after: str | None,
+    entity_id: uuid.UUID | None = None,
+) -> AsyncIterator[tuple[Event, Any]]:
+    """(event, node) for each event of `types` about a node of `type_name` the caller may
+    see (only `entity_id`'s, when given)."""
+    ctx: RequestContext = info.context
+    source = NODE_SOURCES[type_name]
+    start = _sequence(after)
+    principal = await ctx.require(source.permission)
+    await _finish(ctx)
+    async with await ctx.events.subscribe(principal.tenant_id, after=start) as stream:
+        pending: asyncio.Task[Event] | None = None
+        try:
+            while True:
+                if pending is None:
+                    pending = asyncio.ensure_future(stream.__anext__())
+                expires = ctx.valid_claims().expires_at - time.time() if _claims_valid(ctx) else 0
+                done, _ = await asyncio.wait({pending}, timeout=max(expires, 0))
+                if not done:
+                    await _disconnect(ctx, "The access token has expired")
+                    return
+                try:
+                    event = pending.result()
+                except StopAsyncIteration:
+                    return
+                pending = None
+                wanted = event.type in types and (entity_id is None or event.entity_id == entity_id)
+                if not wanted and not event.type.startswith(WHO_CHANGED):
+                    continue
+                ctx.renew()
+                try:
+                    await ctx.require(source.permission)
+                except (AuthenticationError, PermissionDenied) as exc:
+                    await _finish(ctx, commit=False)
+                    await _disconnect(ctx, exc.message)
+                    return
+                row = (
+                    None
+                    if not wanted or event.entity_id is None
+                    else await load_row(ctx, source.table, event.entity_id)
+                )
+                if row is None:
+                    await _finish(ctx)
+                    continue
+                yield event, source.make(row)
+                await _finish(ctx)  # the event's reads, and their PHI access rows, committed
+        finally:
+            if pending is not None:
+                pending.cancel()
+                with contextlib.suppress(BaseException):
+                    await pending
+
+
+def _claims_valid(ctx: RequestContext) -> bool:
+    try:
+        ctx.valid_claims()
+    except AuthenticationError:
+        return False
+    return True
+
+
+async def _finish(ctx: RequestContext, commit: bool = True) -> None:
+    if commit and ctx.phi.fields_by_patient:
+        await flush_phi_access(ctx)
+    await ctx.uow.finish(commit=commit)
+
+
+async def _disconnect(ctx: RequestContext, reason: str) -> None:
+    """Close the caller's socket with 4403 (graphql-transport-ws's Forbidden)."""
+    socket = ctx.request
+    with contextlib.suppress(Exception):  # gone already
+        await socket.close(code=FORBIDDEN_CLOSE, reason=reason[:120])
