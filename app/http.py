@@ -21,10 +21,11 @@ import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.http.types import QueryParams
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
@@ -64,9 +65,25 @@ def _not_acceptable() -> Response:
     return Response(orjson.dumps({"errors": [{"message": message}]}), status_code=406, media_type=JSON)
 
 
+class TextFrames(ASGIWebSocketAdapter):
+    """Websocket messages as text frames, as both protocols have them (JSON text). The
+    view's `encode_json` answers bytes (orjson, for HTTP bodies), which Strawberry would
+    send as binary frames: clients that read a text frame as the JSON (the graphql-ws
+    reference client among them) refuse a binary one."""
+
+    async def send_json(self, message: Any) -> None:
+        encoded = self.view.encode_json(message)
+        text = encoded.decode() if isinstance(encoded, bytes) else encoded
+        try:
+            await self.ws.send_text(text)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GraphQLEndpoint(GraphQL[RequestContext, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
+    websocket_adapter_class = TextFrames  # type: ignore[assignment]
 
     def __init__(self, schema: Any, app_state: Any, **kwargs: Any) -> None:
         super().__init__(

@@ -1,0 +1,88 @@
+"""The graphql-ws reference client (npm `graphql-ws`, in a small node script) watches an
+order through a running server while the intake moves it: what a front end using the
+reference client sees. Skipped, with the reason, where node and npm are not installed or
+the package cannot be installed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.orders import orders_ops
+from tests.orders.orders_ops import STEP, ok
+from tests.websockets.test_order_status import SETTLE, WATCH, _order_at_one_east
+
+HERE = Path(__file__).resolve().parent / "graphql_ws_client"
+INSTALL = Path(__file__).resolve().parents[2] / ".medgraph" / "test" / "graphql-ws-client"
+
+
+def _installed() -> Path:
+    """The client with its pinned packages (`npm ci`, once per lock file)."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        pytest.skip("node and npm are not installed: the reference client cannot run")
+    lock = (HERE / "package-lock.json").read_bytes()
+    INSTALL.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "package-lock.json", "client.mjs"):
+        shutil.copy(HERE / name, INSTALL / name)
+    stamp = INSTALL / "node_modules" / ".installed-lock"
+    if not stamp.exists() or stamp.read_bytes() != lock:
+        done = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--silent"],
+            cwd=INSTALL,
+            capture_output=True,
+            timeout=300,
+        )
+        if done.returncode != 0:
+            pytest.skip(f"npm ci failed: {done.stderr.decode()[-300:]}")
+        stamp.write_bytes(lock)
+    return INSTALL
+
+
+async def _line(process: Any) -> dict[str, Any]:
+    raw = await asyncio.wait_for(process.stdout.readline(), 30)
+    assert raw, f"the client ended: {(await process.stderr.read()).decode()[-500:]}"
+    return json.loads(raw)  # type: ignore[no-any-return]
+
+
+async def test_the_reference_client_sees_the_intake_move_an_order(
+    server, owner_engine, tenant_a, jobs_worker
+):
+    client = _installed()
+    orders_ops.WATCH["engine"] = owner_engine
+    order = await _order_at_one_east(owner_engine, tenant_a)
+    token = await tenant_a.token("manager")
+    process = await asyncio.create_subprocess_exec(
+        "node",
+        "client.mjs",
+        server.url,
+        token,
+        WATCH,
+        json.dumps({"id": order["id"]}),
+        "2",
+        cwd=client,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert await _line(process) == {"connected": True}
+        await asyncio.sleep(SETTLE)
+        await ok(
+            tenant_a, STEP["submitOrder"], "submitOrder", {"id": order["id"], "version": order["version"]}
+        )
+        events = [(await _line(process))["data"]["orderStatusChanged"] for _ in range(2)]
+        assert [(e["fromStatus"], e["toStatus"]) for e in events] == [
+            ("DRAFT", "SUBMITTED"),
+            ("SUBMITTED", "PENDING_ADMIN_REVIEW"),
+        ]
+        assert events[1]["order"] == {"id": order["id"], "status": "PENDING_ADMIN_REVIEW", "version": 3}
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
