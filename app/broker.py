@@ -29,8 +29,10 @@ def uses_rabbitmq(settings: Settings) -> bool:
     return bool(settings.broker_url) and str(settings.broker_url).startswith(("amqp://", "amqps://"))
 
 
-def make_broker(settings: Settings, api_url: str) -> dramatiq.Broker:
-    """The broker this process sends to and consumes from, set as Dramatiq's global one."""
+def make_broker(settings: Settings, api_url: str, threads: int | None = None) -> dramatiq.Broker:
+    """The broker this process sends to and consumes from, set as Dramatiq's global one.
+    `threads`: the worker threads it serves (its PostgreSQL pool holds one connection
+    for each, and the consumers' and listener's besides)."""
     broker: dramatiq.Broker
     if uses_rabbitmq(settings):
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
@@ -41,8 +43,10 @@ def make_broker(settings: Settings, api_url: str) -> dramatiq.Broker:
     else:
         from dramatiq_postgres import PostgresBroker  # type: ignore[import-untyped]
 
+        url = libpq_url(api_url)
+        maxconn = (threads or settings.worker_threads) + 4
         broker = PostgresBroker(
-            url=libpq_url(api_url) + ("&" if "?" in libpq_url(api_url) else "?") + "maxconn=8",
+            url=url + ("&" if "?" in url else "?") + f"maxconn={maxconn}",
             results=False,
             heartbeat_interval=settings.job_heartbeat_seconds,
             heartbeat_ttl=settings.job_dead_worker_seconds,

@@ -52,13 +52,16 @@ def _asyncpg(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_engine(url: str, settings: Settings, **kwargs: object) -> AsyncEngine:
+def create_engine(
+    url: str, settings: Settings, application_name: str = "medgraph", **kwargs: object
+) -> AsyncEngine:
+    """`application_name` tells the API's connections from the workers' in pg_stat_activity."""
     return create_async_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=False,
-        connect_args={"server_settings": {"application_name": "medgraph"}},
+        connect_args={"server_settings": {"application_name": application_name}},
         **kwargs,  # type: ignore[arg-type]
     )
 

@@ -48,6 +48,7 @@ from app.tables import failed_jobs, job_deliveries
 JOB_NAME = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*$")
 # An admin asked for a parked job to run again: the relay sends it (app/relay.py).
 JOB_RETRIED = EventType("job.retried", "A failed background job was sent again", {"failed_job_id": "id"})
+WORKER_APPLICATION = "medgraph-worker"  # the workers' connections, in pg_stat_activity
 MESSAGE_NAMESPACE = uuid.UUID("0b5c6c5e-4f8e-4a52-9a55-6d0f5e1f7a10")
 log = get_logger("medgraph.jobs")
 
@@ -98,7 +99,7 @@ def reactions(event_type: str) -> list[Job]:
 def message_for(job: Job, event: Event) -> dramatiq.Message[Any]:
     """The message that runs `job` for `event`. Its ID is the same each time it is made,
     so a relay that sends it again (it crashed before recording that it had) names the
-    same message: the PostgreSQL broker keeps one."""
+    same message, and the copy finds the work done (`_done_or_lock`)."""
     key = f"{event.tenant_id}:{event.sequence}:{job.name}"
     entity = None if event.entity_id is None else str(event.entity_id)
     return dramatiq.Message(
@@ -130,7 +131,7 @@ def message_again(
 
 def retry_message(parked: Any) -> dramatiq.Message[Any]:
     """The message that runs a parked job (a `failed_jobs` row) again, under the ID its
-    retry was given: sent twice, it is still one message."""
+    retry was given: sent twice, the second copy finds the work done."""
     return dramatiq.Message(
         queue_name=parked.queue,
         actor_name=parked.actor,
@@ -164,7 +165,8 @@ class Runtime:
     def engine(self) -> AsyncEngine:
         if self._engine is None:  # made on the event loop that uses it
             pool = {"db_pool_size": self.settings.worker_threads + 2, "db_max_overflow": 4}
-            self._engine = create_engine(self.api_url, self.settings.model_copy(update=pool))
+            settings = self.settings.model_copy(update=pool)
+            self._engine = create_engine(self.api_url, settings, application_name=WORKER_APPLICATION)
         return self._engine
 
     async def close(self) -> None:
@@ -208,6 +210,9 @@ async def run(runtime: Runtime, job: Job, message: Any, args: tuple[Any, ...]) -
         return
     try:
         async with tenant_transaction(runtime.engine, tenant) as conn:
+            if await _done_or_lock(conn, message.message_id):
+                log.info("job_done_before", job=job.name, message_id=message.message_id)
+                return
             system = Actor(event.tenant_id, None, request_id=f"job:{message.message_id}")
             await job.handler(conn, system, event)
             await conn.execute(  # with the work: committed together, or not at all
@@ -216,12 +221,33 @@ async def run(runtime: Runtime, job: Job, message: Any, args: tuple[Any, ...]) -
                 .where(job_deliveries.c.attempt == attempt)
                 .values(done_at=sa.func.now())
             )
-    except Exception as exc:
+        return
+    except Exception as exc:  # noqa: BLE001 - kept as its type and place only, raised below
         error = describe(exc)
-        log.warning("job_failed", job=job.name, message_id=message.message_id, attempt=attempt, error=error)
-        if attempt >= runtime.settings.job_max_retries:
+    # Out of the `except` block: nothing raised from here on carries the error (its
+    # message may hold PHI) along as its context.
+    log.warning("job_failed", job=job.name, message_id=message.message_id, attempt=attempt, error=error)
+    if attempt >= runtime.settings.job_max_retries:
+        try:
             await park(runtime.engine, job, message, args, "retries_exhausted", error, attempt, deliveries)
-        raise JobFailed(error) from None
+        except Exception as exc:  # noqa: BLE001 - the job's own failure is what is raised
+            log.error(
+                "job_park_failed", job=job.name, message_id=message.message_id, error_type=type(exc).__name__
+            )
+    raise JobFailed(error) from None
+
+
+async def _done_or_lock(conn: AsyncConnection, message_id: str) -> bool:
+    """Whether the message's work is done already; if not, its delivery rows are locked
+    until this transaction ends. Two copies of one message (a broker that took it back
+    from a live worker, a relay that sent it twice) then run one after the other, and the
+    second finds the first's work done."""
+    rows = await conn.execute(
+        sa.select(job_deliveries.c.done_at)
+        .where(job_deliveries.c.message_id == uuid.UUID(message_id))
+        .with_for_update()
+    )
+    return any(done_at is not None for (done_at,) in rows)
 
 
 async def _count_delivery(

@@ -9,7 +9,8 @@ Per tenant, `job_relay` records the last event relayed. The relay locks that row
 (`FOR UPDATE SKIP LOCKED`: one relay per tenant at a time, however many workers run),
 reads what follows, sends, and moves the row on in the same transaction. A crash after
 sending and before that commit sends those jobs again on the next pass: the same
-message IDs (the PostgreSQL broker keeps one of each), and idempotent jobs besides.
+message IDs, whose second copies find the work done (app/jobs.py), and idempotent jobs
+besides.
 
 A parked job an admin retries (`job.retried`) is sent the same way, after the commit that
 marked it retried.
@@ -33,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import tenant_transaction
 from app.events import CHANNEL, events_after
-from app.jobs import JOB_RETRIED, message_for, reactions, retry_message
+from app.jobs import JOB_RETRIED, WORKER_APPLICATION, message_for, reactions, retry_message
 from app.logging import get_logger, safe_exception
 from app.tables import failed_jobs, job_relay
 
@@ -52,6 +53,7 @@ class Relay:
         """Relay until `stop` is set."""
         listener: Any = None
         while not stop.is_set():
+            self._woken.clear()  # before the pass: a NOTIFY during it wakes the next one
             try:
                 if listener is None or listener.is_closed():
                     listener = await self._listen()
@@ -59,7 +61,6 @@ class Relay:
             except Exception as exc:  # noqa: BLE001 - the database may be back in a moment
                 log.warning("relay_failed", **safe_exception(exc))
                 listener = None
-            self._woken.clear()
             with contextlib.suppress(TimeoutError):
                 waiting = [asyncio.ensure_future(self._woken.wait()), asyncio.ensure_future(stop.wait())]
                 _, pending = await asyncio.wait(
@@ -73,7 +74,10 @@ class Relay:
 
     async def _listen(self) -> Any:
         url = self.engine.url.set(drivername="postgresql")
-        listener = await asyncpg.connect(url.render_as_string(hide_password=False))
+        listener = await asyncpg.connect(
+            url.render_as_string(hide_password=False),
+            server_settings={"application_name": WORKER_APPLICATION},
+        )
         await listener.add_listener(CHANNEL, lambda *_: self._woken.set())
         return listener
 
@@ -83,10 +87,13 @@ class Relay:
             tenants = list((await conn.execute(sa.text("SELECT app_relay_pending()"))).scalars())
         relayed = 0
         for tenant_id in tenants:
-            while (count := await self.relay_tenant(tenant_id)) > 0:
-                relayed += count
-                if count < PAGE:
-                    break
+            try:
+                while (count := await self.relay_tenant(tenant_id)) > 0:
+                    relayed += count
+                    if count < PAGE:
+                        break
+            except Exception as exc:  # noqa: BLE001 - one tenant's failure holds no other back
+                log.warning("relay_tenant_failed", tenant_id=str(tenant_id), **safe_exception(exc))
         return relayed
 
     async def relay_tenant(self, tenant_id: uuid.UUID) -> int:

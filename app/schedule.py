@@ -110,11 +110,19 @@ class Scheduler:
             tenants = list((await conn.execute(sa.text("SELECT app_tenant_ids()"))).scalars())
         sent = 0
         for tenant_id in tenants:
-            async with tenant_transaction(self.engine, str(tenant_id)) as conn:
-                messages = await job.handler(conn, tenant_id, self.settings)
-            if messages:
-                await asyncio.to_thread(self._send, messages)
-                sent += len(messages)
+            try:
+                async with tenant_transaction(self.engine, str(tenant_id)) as conn:
+                    messages = await job.handler(conn, tenant_id, self.settings)
+                if messages:
+                    await asyncio.to_thread(self._send, messages)
+                    sent += len(messages)
+            except Exception as exc:  # noqa: BLE001 - one tenant's failure holds no other back
+                log.warning(
+                    "periodic_job_tenant_failed",
+                    job=job.name,
+                    tenant_id=str(tenant_id),
+                    **safe_exception(exc),
+                )
         if sent:
             log.info("periodic_job_sent", job=job.name, messages=sent)
         return sent

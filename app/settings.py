@@ -101,6 +101,7 @@ class Settings(BaseSettings):
     relay_poll_seconds: PositiveFloat = 5.0  # the outbox relay also looks this often, woken or not
     intake_sweep_seconds: PositiveFloat = 60.0  # how often orders stuck in `submitted` are looked for
     intake_stuck_after_seconds: PositiveFloat = 300.0  # `submitted` this long: its check is sent again
+    intake_sweep_horizon_seconds: PositiveFloat = 7 * 24 * 3600.0  # older ones are a person's to look at
 
     def check_production(self) -> None:
         """Refuse to run in production with the development secrets or toolbox on."""

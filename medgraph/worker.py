@@ -47,19 +47,21 @@ def import_actors(extra: Sequence[str] = ()) -> None:
 
 
 class RelayMiddleware(Middleware):  # type: ignore[misc]
-    """Runs the outbox relay and the scheduler on the jobs' event loop while the worker runs."""
+    """Runs the outbox relay and the scheduler on the jobs' event loop while the worker
+    runs. At shutdown they are told to stop first; they are waited for, and the jobs'
+    engine closed, only once the worker threads have finished their jobs in hand (after
+    shutdown, which Dramatiq signals in reverse order: before AsyncIO stops the loop)."""
 
     def __init__(self, runtime: Runtime, broker: dramatiq.Broker) -> None:
         self.runtime = runtime
         self.broker = broker
-        self._stop: asyncio.Event | None = None
+        self._stop = asyncio.Event()
         self._done: Any = None
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         loop = get_event_loop_thread().loop  # type: ignore[union-attr]
 
         async def start() -> None:
-            self._stop = asyncio.Event()
             settings = self.runtime.settings
             relay = Relay(self.runtime.engine, self.broker, settings.relay_poll_seconds)
             scheduler = Scheduler(self.runtime.engine, self.broker, settings)
@@ -69,21 +71,26 @@ class RelayMiddleware(Middleware):  # type: ignore[misc]
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         thread = get_event_loop_thread()
-        if thread is None or self._done is None:
-            return
-        if self._stop is not None:
+        if thread is not None:
             thread.loop.call_soon_threadsafe(self._stop.set)
-        try:
-            self._done.result(timeout=10)
-        except Exception as exc:  # noqa: BLE001 - stopping: say so, and go on stopping
-            log.warning("relay_stopped_with_error", error_type=type(exc).__name__)
+
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        thread = get_event_loop_thread()
+        if thread is None:
+            return
+        if self._done is not None:
+            try:
+                self._done.result(timeout=10)
+            except Exception as exc:  # noqa: BLE001 - stopping: say so, and go on stopping
+                self._done.cancel()
+                log.warning("relay_stopped_with_error", error_type=type(exc).__name__)
         thread.run_coroutine(self.runtime.close())
 
 
 def run_one(settings: Settings, api_url: str, threads: int, extra: Sequence[str] = ()) -> None:
     """One worker process, until SIGTERM or SIGINT."""
     configure_logging(settings.log_level, settings.log_json)
-    broker = make_broker(settings, api_url)
+    broker = make_broker(settings, api_url, threads)
     import_actors(extra)
     runtime = Runtime(settings, api_url)
     declare_actors(broker, runtime)

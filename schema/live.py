@@ -47,7 +47,12 @@ class InvalidEventCursor(ClientError):
 
 
 def event_cursor(event: Event) -> str:
-    return base64.urlsafe_b64encode(f"{_PREFIX}{event.sequence}".encode()).decode().rstrip("=")
+    return cursor_at(event.sequence)
+
+
+def cursor_at(sequence: int) -> str:
+    """The cursor of the tenant's event numbered `sequence` (0: before the first)."""
+    return base64.urlsafe_b64encode(f"{_PREFIX}{sequence}".encode()).decode().rstrip("=")
 
 
 def _sequence(cursor: str | None) -> int | None:
@@ -114,8 +119,12 @@ async def live(
                 if row is None:
                     await _finish(ctx)
                     continue
-                yield event, source.make(row)
-                await _finish(ctx)  # the event's reads, and their PHI access rows, committed
+                try:
+                    yield event, source.make(row)
+                finally:
+                    # The event's reads and their PHI access rows committed, even when the
+                    # client leaves as it is sent: what may have been shown stays logged.
+                    await asyncio.shield(_finish(ctx))
         finally:
             if pending is not None:
                 pending.cancel()

@@ -22,9 +22,9 @@ from app.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNNING: list[InProcessWorker] = []
-# The test tenants' demo orders include `submitted` ones, weeks old: the sweep of stuck
-# orders would check them under a test's feet. Workers here leave them be unless a test
-# says otherwise (tests/jobs/test_stuck_intake.py).
+# Tests leave orders `submitted` on purpose (a job parked, a check that never ran): the
+# sweep of stuck orders would check them under another test's feet. Workers here leave
+# them be unless a test says otherwise (tests/jobs/test_stuck_intake.py).
 QUIET_SWEEP = {"intake_stuck_after_seconds": 1e9}
 
 

@@ -19,6 +19,7 @@ from app.audit import Actor
 from app.jobs import JobEvent, job, message_again
 from app.schedule import periodic
 from app.settings import Settings
+from app.tables import failed_jobs
 from modules.orders import models as m
 from modules.orders.events import ORDER_SUBMITTED
 from modules.orders.service.submission import check_order
@@ -37,18 +38,28 @@ async def check_submission(conn: AsyncConnection, actor: Actor, event: JobEvent)
 
 @periodic("orders.requeue_stuck", every=lambda settings: settings.intake_sweep_seconds)
 async def requeue_stuck(conn: AsyncConnection, tenant_id: uuid.UUID, settings: Settings) -> list[Any]:
-    """Orders `submitted` longer than MEDGRAPH_INTAKE_STUCK_AFTER_SECONDS: their check is
+    """Orders `submitted` longer than MEDGRAPH_INTAKE_STUCK_AFTER_SECONDS (and for less than
+    MEDGRAPH_INTAKE_SWEEP_HORIZON_SECONDS, a week by default): their check is
     sent again (its message lost to a broker's crash, say, or an order submitted before
-    the intake ran in workers). One message per order and version: sent twice, still one
-    on the PostgreSQL broker, and the check is idempotent besides."""
+    the intake ran in workers). One message ID per order and version: a copy sent again
+    waits for the first, then finds its work done (app/jobs.py); the check is idempotent
+    besides."""
     cutoff = sa.func.now() - dt.timedelta(seconds=settings.intake_stuck_after_seconds)
+    # An order stuck for longer than the horizon is not checked out of the blue: whatever
+    # kept it there for so long wants a person (the review queue shows it as submitted).
+    horizon = sa.func.now() - dt.timedelta(seconds=settings.intake_sweep_horizon_seconds)
+    # An order whose check was parked as failed waits for an admin (retryFailedJob), not
+    # for the sweep: sending it again every tick would only be parked again.
+    parked = sa.exists().where(
+        failed_jobs.c.actor == JOB,
+        failed_jobs.c.retried_at.is_(None),
+        failed_jobs.c.args[3].astext == sa.cast(m.orders.c.id, sa.Text),
+    )
+    since = sa.func.coalesce(m.orders.c.submitted_at, m.orders.c.created_at)
     stuck = await conn.execute(
         sa.select(m.orders.c.id, m.orders.c.version, m.orders.c.facility_id)
-        .where(
-            m.orders.c.status == "submitted",
-            sa.func.coalesce(m.orders.c.submitted_at, m.orders.c.created_at) < cutoff,
-        )
-        .order_by(m.orders.c.submitted_at)
+        .where(m.orders.c.status == "submitted", since < cutoff, since > horizon, ~parked)
+        .order_by(since)
         .limit(STUCK_PAGE)
     )
     messages = []

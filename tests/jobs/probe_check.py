@@ -1,6 +1,8 @@
 """A submission check for the crash tests, imported by their worker processes
 (`medgraph worker --import tests.jobs.probe_check`), which the environment steers:
 
+- MEDGRAPH_TEST_PROBE_ORDERS: the order IDs (comma-separated) it acts on; any other
+  order (another test's, left in the queue) it passes at once;
 - MEDGRAPH_TEST_PROBE_LOG: a file each run appends "<order id>" to, before anything else;
 - MEDGRAPH_TEST_PROBE_SLEEP: seconds to wait then (a window to kill the worker in);
 - MEDGRAPH_TEST_PROBE_DIE: "1" kills its own worker process (SIGKILL): a poison message;
@@ -22,6 +24,8 @@ PATIENT = "Jane Q. Patient"
 
 @SUBMISSION_CHECKS.register("tests.probe")
 async def probe(_conn: Any, order: OrderUnderCheck) -> CheckResult:
+    if str(order.order.id) not in os.environ.get("MEDGRAPH_TEST_PROBE_ORDERS", "").split(","):
+        return CheckResult("pass")
     log = os.environ.get("MEDGRAPH_TEST_PROBE_LOG")
     if log:
         await asyncio.to_thread(_append, Path(log), f"{order.order.id}\n")

@@ -101,14 +101,21 @@ async def test_a_worker_killed_mid_check_loses_and_doubles_nothing(
     with alone():
         orders = [await _submitted(owner_engine, tenant_a) for _ in range(3)]
         first = worker_process(
-            owner_url, PROBE, test_probe_log=str(probe_log), test_probe_sleep="60", **broker
+            owner_url,
+            PROBE,
+            test_probe_log=str(probe_log),
+            test_probe_sleep="60",
+            test_probe_orders=_ids(orders),
+            **broker,
         )
         try:
             await _until(lambda: _begun(probe_log), 60, "a check to begin")
         finally:
             kill(first)
         assert await _statuses(owner_engine, tenant_a, orders) == ["submitted"] * 3
-        second = worker_process(owner_url, PROBE, test_probe_log=str(probe_log), **broker)
+        second = worker_process(
+            owner_url, PROBE, test_probe_log=str(probe_log), test_probe_orders=_ids(orders), **broker
+        )
         try:
             await _until(lambda: _all_checked(owner_engine, tenant_a, orders), 90, "every order checked")
         finally:
@@ -147,7 +154,14 @@ async def test_a_message_whose_worker_always_dies_is_parked(owner_url, owner_eng
     with alone():
         order = await _submitted(owner_engine, tenant_a)
         for _ in range(6):
-            worker = worker_process(owner_url, PROBE, test_probe_die="1", job_max_deliveries="2", **broker)
+            worker = worker_process(
+                owner_url,
+                PROBE,
+                test_probe_die="1",
+                job_max_deliveries="2",
+                test_probe_orders=_ids([order]),
+                **broker,
+            )
             try:
                 await _until(
                     lambda w=worker: _died_or_parked(w, owner_engine, tenant_a), 60, "a death or a parking"
@@ -172,7 +186,14 @@ async def test_a_job_that_keeps_failing_is_parked_without_its_message(
 ):
     with alone():
         order = await _submitted(owner_engine, tenant_a)
-        worker = worker_process(owner_url, PROBE, test_probe_raise="1", job_max_retries="1", **broker)
+        worker = worker_process(
+            owner_url,
+            PROBE,
+            test_probe_raise="1",
+            job_max_retries="1",
+            test_probe_orders=_ids([order]),
+            **broker,
+        )
         try:
             await _until(lambda: _parked(owner_engine, tenant_a), 60, "the job parked")
         finally:
@@ -188,6 +209,10 @@ async def test_a_job_that_keeps_failing_is_parked_without_its_message(
     assert (parked["reason"], parked["attempts"]) == ("retries_exhausted", 2)
     assert parked["error"].startswith("RuntimeError at probe_check.py:") and kept == 0
     assert await _statuses(owner_engine, tenant_a, [order]) == ["submitted"]  # the check never passed
+
+
+def _ids(orders: list[Any]) -> str:
+    return ",".join(str(o) for o in orders)
 
 
 def from_uuid(text: str) -> Any:

@@ -16,7 +16,7 @@ import pytest
 
 from tests.orders import orders_ops
 from tests.orders.orders_ops import STEP, ok
-from tests.websockets.test_order_status import SETTLE, WATCH, _order_at_one_east
+from tests.websockets.test_order_status import WATCH, _order_at_one_east, head
 
 HERE = Path(__file__).resolve().parent / "graphql_ws_client"
 INSTALL = Path(__file__).resolve().parents[2] / ".medgraph" / "test" / "graphql-ws-client"
@@ -63,7 +63,7 @@ async def test_the_reference_client_sees_the_intake_move_an_order(
         server.url,
         token,
         WATCH,
-        json.dumps({"id": order["id"]}),
+        json.dumps({"id": order["id"], "after": await head(owner_engine, tenant_a)}),
         "2",
         cwd=client,
         stdout=asyncio.subprocess.PIPE,
@@ -71,7 +71,6 @@ async def test_the_reference_client_sees_the_intake_move_an_order(
     )
     try:
         assert await _line(process) == {"connected": True}
-        await asyncio.sleep(SETTLE)
         await ok(
             tenant_a, STEP["submitOrder"], "submitOrder", {"id": order["id"], "version": order["version"]}
         )

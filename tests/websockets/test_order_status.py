@@ -9,10 +9,13 @@ another facility, get nothing. A watcher whose user is deactivated is disconnect
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
+from app.db import tenant_transaction
+from schema.live import cursor_at
 from tests.jobs_support import alone, stop, worker_process
 from tests.orders.orders_ops import (
     CREATE,
@@ -41,7 +44,16 @@ from tests.websockets.client import (
 WATCH = (
     Path(__file__).resolve().parents[2] / "graphql" / "operations" / "OrderStatusChanged.graphql"
 ).read_text()
-SETTLE = 1.0  # for a subscription to reach the event hub before the test moves the order
+
+
+async def head(owner_engine: Any, tenant: Any) -> str:
+    """The cursor of the tenant's latest event: a watcher subscribed after it misses
+    nothing that commits from now on, however long its subscription takes to start."""
+    async with tenant_transaction(owner_engine, str(tenant.id)) as conn:
+        found = await conn.scalar(
+            sa.text("SELECT last_sequence FROM event_counters WHERE tenant_id = :t"), {"t": tenant.id}
+        )
+    return cursor_at(int(found or 0))
 
 
 async def _watch(
@@ -81,11 +93,11 @@ async def test_a_watcher_sees_each_change_and_resumes_from_its_cursor(
         worker = worker_process(owner_url)
         try:
             order = await _order_at_one_east(owner_engine, tenant_a)
-            watcher = await _watch(server, tenant_a, "manager", {"id": order["id"]})
-            everything = await _watch(server, tenant_a, "owner", {})
-            elsewhere = await _watch(server, tenant_a, "facility_manager", {})  # a member of One Main
-            other_tenant = await _watch(server, tenant_b, "owner", {})
-            await asyncio.sleep(SETTLE)
+            now_a, now_b = await head(owner_engine, tenant_a), await head(owner_engine, tenant_b)
+            watcher = await _watch(server, tenant_a, "manager", {"id": order["id"], "after": now_a})
+            everything = await _watch(server, tenant_a, "owner", {"after": now_a})
+            elsewhere = await _watch(server, tenant_a, "facility_manager", {"after": now_a})  # of One Main
+            other_tenant = await _watch(server, tenant_b, "owner", {"after": now_b})
 
             await _step(tenant_a, "submitOrder", order)
             submitted, checked = await _next(watcher), await _next(watcher)
@@ -131,8 +143,8 @@ async def test_a_watcher_sees_each_change_and_resumes_from_its_cursor(
 
 async def test_a_deactivated_watcher_is_disconnected(server, owner_engine, tenant_a):
     order = await _order_at_one_east(owner_engine, tenant_a)
-    watcher = await _watch(server, tenant_a, "viewer", {"id": order["id"]}, protocol=LEGACY_WS)
-    await asyncio.sleep(SETTLE)
+    now = await head(owner_engine, tenant_a)
+    watcher = await _watch(server, tenant_a, "viewer", {"id": order["id"], "after": now}, protocol=LEGACY_WS)
     users = await tenant_a.query(
         "query($q: String) { users(filter: {search: $q}) { nodes { id } } }", {"q": tenant_a.email("viewer")}
     )
