@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import uuid
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -35,10 +36,18 @@ log = get_logger("medgraph.events")
 class EventStream:
     """One subscriber's events; leaving `async with` (or `aclose()`) unsubscribes."""
 
-    def __init__(self, hub: EventHub, tenant_id: uuid.UUID, cursor: int, queue_size: int) -> None:
+    def __init__(
+        self,
+        hub: EventHub,
+        tenant_id: uuid.UUID,
+        cursor: int,
+        queue_size: int,
+        wants: Callable[[Event], bool] | None = None,
+    ) -> None:
         self.hub = hub
         self.tenant_id = tenant_id
         self.cursor = cursor
+        self.wants = wants
         self._queue: asyncio.Queue[Event | None] = asyncio.Queue(queue_size)
         self._backlog: deque[Event] = deque()
         self._catch_up = False
@@ -54,6 +63,11 @@ class EventStream:
         await self.aclose()
 
     def deliver(self, event: Event) -> None:
+        if self.wants is not None and not self.wants(event) and self._caught_up_to(event):
+            # Nothing for this subscriber: passed over without waking it (with a thousand
+            # subscribers each watching one order, one event would wake them all).
+            self.cursor = event.sequence
+            return
         try:
             self._queue.put_nowait(event)
         except asyncio.QueueFull:
@@ -61,6 +75,16 @@ class EventStream:
 
     def catch_up(self) -> None:
         self._catch_up = True
+
+    def _caught_up_to(self, event: Event) -> bool:
+        """The event is the very next one and nothing waits before it: skipping it leaves
+        no gap for the stream to read from the outbox."""
+        return (
+            not self._catch_up
+            and not self._backlog
+            and self._queue.empty()
+            and event.sequence == self.cursor + 1
+        )
 
     async def __anext__(self) -> Event:
         while not self._closed:
@@ -123,9 +147,13 @@ class EventHub:
         self._closed = False
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def subscribe(self, tenant_id: uuid.UUID, after: int | None = None) -> EventStream:
+    async def subscribe(
+        self, tenant_id: uuid.UUID, after: int | None = None, wants: Callable[[Event], bool] | None = None
+    ) -> EventStream:
         """A stream of the tenant's events after `after` (the last sequence the client saw),
-        or from now on."""
+        or from now on. `wants`: the events the subscriber cares for; others may be passed
+        over without waking it (it must still expect them: a replay from the outbox reads
+        them all)."""
         await self._listen()  # before reading the head: no commit in between goes unheard
         feed = self._feeds.setdefault(tenant_id, _Feed())  # notifications from now on count
         try:
@@ -138,7 +166,7 @@ class EventHub:
         if feed.cursor is None:
             feed.cursor = head
         start = head if after is None else min(max(after, 0), head)
-        stream = EventStream(self, tenant_id, start, self._queue_size)
+        stream = EventStream(self, tenant_id, start, self._queue_size, wants)
         feed.streams.add(stream)
         if stream.cursor < feed.cursor:
             stream.catch_up()  # the hub has read past where this stream starts

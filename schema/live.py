@@ -85,7 +85,13 @@ async def live(
     start = _sequence(after)
     principal = await ctx.require(source.permission)
     await _finish(ctx)
-    async with await ctx.events.subscribe(principal.tenant_id, after=start) as stream:
+
+    def wants(event: Event) -> bool:
+        if event.type.startswith(WHO_CHANGED):
+            return True
+        return event.type in types and (entity_id is None or event.entity_id == entity_id)
+
+    async with await ctx.events.subscribe(principal.tenant_id, after=start, wants=wants) as stream:
         pending: asyncio.Task[Event] | None = None
         try:
             while True:

@@ -153,3 +153,21 @@ async def test_a_user_can_be_given_more_roles_than_a_payload_list_once_held(tena
     result = await tenant_a.raw(CREATE_USER, {"roles": keys})
     assert "errors" not in result, result["errors"]
     assert result["data"]["createUser"]["errors"] == []
+
+
+async def test_events_a_subscriber_does_not_want_pass_it_by_without_a_gap(api_engine, tenant_a):
+    """A stream told what it wants is not woken by the rest, and skips no wanted event:
+    with a thousand subscribers each watching one order, an event wakes one of them."""
+    wanted = uuid.uuid4()
+    hub = EventHub(api_engine)
+    try:
+        stream = await hub.subscribe(tenant_a.id, wants=lambda e: e.entity_id == wanted)
+        start = stream.cursor
+        await _emit(api_engine, tenant_a, 3)  # none for it
+        async with tenant_transaction(api_engine, str(tenant_a.id)) as conn:
+            await emit(conn, Actor(tenant_a.id, None), USER_CREATED, "User", wanted)
+        event = await asyncio.wait_for(anext(stream), 3)
+        assert (event.entity_id, event.sequence) == (wanted, start + 4)
+        assert stream._queue.empty() and not stream._catch_up  # the three never queued, no outbox read
+    finally:
+        await hub.close()
