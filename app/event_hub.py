@@ -157,8 +157,7 @@ class EventHub:
         await self._listen()  # before reading the head: no commit in between goes unheard
         feed = self._feeds.setdefault(tenant_id, _Feed())  # notifications from now on count
         try:
-            async with tenant_transaction(self._engine, str(tenant_id)) as conn:
-                head = await last_sequence(conn)
+            head = await _shielded(self._head(tenant_id))
         except BaseException:
             if not feed.streams:
                 self._feeds.pop(tenant_id, None)
@@ -180,7 +179,14 @@ class EventHub:
             if not feed.streams:
                 del self._feeds[stream.tenant_id]
 
+    async def _head(self, tenant_id: uuid.UUID) -> int:
+        async with tenant_transaction(self._engine, str(tenant_id)) as conn:
+            return await last_sequence(conn)
+
     async def read(self, tenant_id: uuid.UUID, after: int) -> list[Event]:
+        return await _shielded(self._read(tenant_id, after))
+
+    async def _read(self, tenant_id: uuid.UUID, after: int) -> list[Event]:
         async with tenant_transaction(self._engine, str(tenant_id)) as conn:
             return await events_after(conn, after, PAGE)
 
@@ -268,3 +274,10 @@ class EventHub:
         task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+async def _shielded(work: Any) -> Any:
+    """`work` run to its end even when the subscriber that awaits it leaves (its socket
+    closed mid-read): a read cut off mid-statement would leave its pooled connection to
+    the garbage collector instead of back in the pool."""
+    return await asyncio.shield(asyncio.ensure_future(work))
