@@ -24,7 +24,7 @@ import base64
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Awaitable, Collection
 from typing import Any
 
 from strawberry.types import Info
@@ -83,8 +83,7 @@ async def live(
     ctx: RequestContext = info.context
     source = NODE_SOURCES[type_name]
     start = _sequence(after)
-    principal = await ctx.require(source.permission)
-    await _finish(ctx)
+    principal = await settled(ctx, _checked_in(ctx, source.permission))
 
     def wants(event: Event) -> bool:
         if event.type.startswith(WHO_CHANGED):
@@ -111,19 +110,12 @@ async def live(
                 if not wanted and not event.type.startswith(WHO_CHANGED):
                     continue
                 ctx.renew()
-                try:
-                    await ctx.require(source.permission)
-                except (AuthenticationError, PermissionDenied) as exc:
-                    await _finish(ctx, commit=False)
-                    await _disconnect(ctx, exc.message)
+                read = _read(ctx, source, event.entity_id if wanted else None)
+                refused, row = await settled(ctx, read)
+                if refused is not None:
+                    await _disconnect(ctx, refused)
                     return
-                row = (
-                    None
-                    if not wanted or event.entity_id is None
-                    else await load_row(ctx, source.table, event.entity_id)
-                )
                 if row is None:
-                    await _finish(ctx)
                     continue
                 try:
                     yield event, source.make(row)
@@ -136,6 +128,41 @@ async def live(
                 pending.cancel()
                 with contextlib.suppress(BaseException):
                     await pending
+
+
+async def settled(ctx: RequestContext, work: Awaitable[Any]) -> Any:
+    """`work` (reads in the context's unit of work) run to its end even if the subscriber
+    leaves meanwhile, and then the unit of work rolled back: a read cancelled mid-statement
+    would leave its pooled connection to the garbage collector instead of back in the pool."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with contextlib.suppress(BaseException):
+            await task
+        with contextlib.suppress(BaseException):
+            await asyncio.shield(ctx.uow.finish(commit=False))
+        raise
+
+
+async def _checked_in(ctx: RequestContext, permission: str) -> Any:
+    principal = await ctx.require(permission)
+    await _finish(ctx)
+    return principal
+
+
+async def _read(ctx: RequestContext, source: Any, entity_id: uuid.UUID | None) -> tuple[str | None, Any]:
+    """(why the caller is refused, or None; the node's row, or None) for one event, in the
+    event's fresh unit of work: finished here unless a row is returned to be shown."""
+    try:
+        await ctx.require(source.permission)
+    except (AuthenticationError, PermissionDenied) as exc:
+        await _finish(ctx, commit=False)
+        return exc.message, None
+    row = None if entity_id is None else await load_row(ctx, source.table, entity_id)
+    if row is None:
+        await _finish(ctx)
+    return None, row
 
 
 def _claims_valid(ctx: RequestContext) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncGenerator
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -15,13 +16,18 @@ from modules.orders.events import ORDER_STATUS_CHANGED
 from modules.orders.types.enums import OrderStatus
 from modules.orders.types.order import Order
 from schema.lists import load_row
-from schema.live import event_cursor, live
+from schema.live import event_cursor, live, settled
 from schema.permissions import authenticated
 from schema.relay import decode_id, to_global_id
 
 
 class OrderNotFound(ClientError):
     code = "NOT_FOUND"
+
+
+async def _visible(info: Info, pk: Any) -> bool:
+    await info.context.require("orders.read")
+    return pk is not None and await load_row(info.context, m.orders, pk) is not None
 
 
 @strawberry.type(description="An order moved from one status to another.")
@@ -49,12 +55,9 @@ class OrdersSubscription:
     async def order_status_changed(
         self, info: Info, order_id: strawberry.ID | None = None, after: str | None = None
     ) -> AsyncGenerator[OrderStatusEvent, None]:
-        pk = None
-        if order_id is not None:
-            await info.context.require("orders.read")
-            pk = decode_id(order_id, "Order")
-            if pk is None or await load_row(info.context, m.orders, pk) is None:
-                raise OrderNotFound("No such order")
+        pk = None if order_id is None else decode_id(order_id, "Order")
+        if order_id is not None and not await settled(info.context, _visible(info, pk)):
+            raise OrderNotFound("No such order")
         async for event, order in live(info, "Order", {ORDER_STATUS_CHANGED.name}, after=after, entity_id=pk):
             payload = event.payload
             yield OrderStatusEvent(
