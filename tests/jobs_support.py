@@ -9,6 +9,8 @@ jobs, so a test that runs processes stops the one in this process first (`alone`
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import signal
 import subprocess
@@ -111,7 +113,14 @@ def worker_process(owner_url: str, *imports: str, **settings: str) -> subprocess
     command = [sys.executable, "-m", "medgraph.cli", "worker", "--threads", "1"]
     for name in imports:
         command += ["--import", name]
-    return subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+    return subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True, preexec_fn=_die_with_parent)
+
+
+def _die_with_parent() -> None:
+    """The worker gets SIGKILL if the test process dies (Linux): a test run cut short
+    leaves no worker behind to take the next run's jobs from a shared broker."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
 
 
 def kill(process: subprocess.Popen[bytes]) -> None:
