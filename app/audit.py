@@ -11,6 +11,7 @@ import datetime as dt
 import decimal
 import ipaddress
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,17 +99,32 @@ async def write_audit(
     after: Any | None = None,
     extra: dict[str, Any] | None = None,
 ) -> None:
-    changes = _diff(before, after) | (extra or {})
-    await conn.execute(
-        sa.insert(audit_log).values(
-            tenant_id=actor.tenant_id,
-            actor_user_id=actor.user_id,
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            changes=changes,
-            request_id=actor.request_id,
-            ip_address=actor.ip_address,
-            user_agent=actor.user_agent,
-        )
-    )
+    await write_audits(conn, actor, action, entity_type, [(entity_id, before, after)], extra)
+
+
+async def write_audits(
+    conn: AsyncConnection,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    changes: Sequence[tuple[uuid.UUID | None, Any | None, Any | None]],
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """One audit row per (entity ID, before, after), written in one statement: a change
+    of many rows at once (a background batch) costs one round trip, not one per row."""
+    if not changes:
+        return
+    who: dict[str, Any] = {
+        "tenant_id": actor.tenant_id,
+        "actor_user_id": actor.user_id,
+        "action": action,
+        "entity_type": entity_type,
+        "request_id": actor.request_id,
+        "ip_address": actor.ip_address,
+        "user_agent": actor.user_agent,
+    }
+    rows = [
+        who | {"entity_id": entity_id, "changes": _diff(before, after) | (extra or {})}
+        for entity_id, before, after in changes
+    ]
+    await conn.execute(sa.insert(audit_log).values(rows))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,17 +126,32 @@ async def emit(
     payload: Mapping[str, Any] | None = None,
 ) -> None:
     """Record an event of the change being made on `conn` (same transaction)."""
-    await conn.execute(
-        sa.insert(domain_events).values(
-            tenant_id=actor.tenant_id,
-            type=event_type.name,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            actor_user_id=actor.user_id,
-            payload=event_type.checked(payload),
-            request_id=actor.request_id,
-        )
-    )
+    await emit_all(conn, actor, event_type, entity_type, [(entity_id, payload)])
+
+
+async def emit_all(
+    conn: AsyncConnection,
+    actor: Actor,
+    event_type: EventType,
+    entity_type: str,
+    events: Sequence[tuple[uuid.UUID | None, Mapping[str, Any] | None]],
+) -> None:
+    """Record one event per (entity ID, payload), in one statement, in the order given
+    (their sequences follow it)."""
+    if not events:
+        return
+    who = {
+        "tenant_id": actor.tenant_id,
+        "type": event_type.name,
+        "entity_type": entity_type,
+        "actor_user_id": actor.user_id,
+        "request_id": actor.request_id,
+    }
+    rows = [
+        who | {"entity_id": entity_id, "payload": event_type.checked(payload)}
+        for entity_id, payload in events
+    ]
+    await conn.execute(sa.insert(domain_events).values(rows))
 
 
 _COLUMNS = (

@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import tenant_transaction
 from app.events import CHANNEL, events_after
-from app.jobs import JOB_RETRIED, WORKER_APPLICATION, message_for, reactions, retry_message
+from app.jobs import JOB_RETRIED, WORKER_APPLICATION, messages_for, retry_message, send_all
 from app.logging import get_logger, safe_exception
 from app.tables import failed_jobs, job_relay
 
@@ -107,13 +107,13 @@ class Relay:
             if cursor is None:
                 return 0  # another relay has this tenant now
             events = await events_after(conn, cursor, PAGE)
-            messages = [message_for(job, event) for event in events for job in reactions(event.type)]
+            messages = messages_for(events)
             retried = [uuid.UUID(e.payload["failed_job_id"]) for e in events if e.type == JOB_RETRIED.name]
             if retried:
                 rows = await conn.execute(sa.select(failed_jobs).where(failed_jobs.c.id.in_(retried)))
                 messages += [retry_message(row) for row in rows]
             if messages:
-                await asyncio.to_thread(self._send, messages)
+                await asyncio.to_thread(send_all, self.broker, messages)
             if events:
                 await conn.execute(
                     sa.update(job_relay)
@@ -121,7 +121,3 @@ class Relay:
                     .values(last_sequence=events[-1].sequence, updated_at=sa.func.now())
                 )
             return len(events)
-
-    def _send(self, messages: list[dramatiq.Message[Any]]) -> None:
-        for message in messages:
-            self.broker.enqueue(message)

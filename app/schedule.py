@@ -33,7 +33,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.db import tenant_transaction
-from app.jobs import JOB_NAME
+from app.jobs import JOB_NAME, send_all
 from app.logging import get_logger, safe_exception
 from app.settings import Settings
 from app.tables import job_ticks
@@ -114,7 +114,7 @@ class Scheduler:
                 async with tenant_transaction(self.engine, str(tenant_id)) as conn:
                     messages = await job.handler(conn, tenant_id, self.settings)
                 if messages:
-                    await asyncio.to_thread(self._send, messages)
+                    await asyncio.to_thread(send_all, self.broker, messages)
                     sent += len(messages)
             except Exception as exc:  # noqa: BLE001 - one tenant's failure holds no other back
                 log.warning(
@@ -126,7 +126,3 @@ class Scheduler:
         if sent:
             log.info("periodic_job_sent", job=job.name, messages=sent)
         return sent
-
-    def _send(self, messages: list[dramatiq.Message[Any]]) -> None:
-        for message in messages:
-            self.broker.enqueue(message)

@@ -9,12 +9,13 @@ tenant, or one the caller's memberships hide, is invisible here as everywhere
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.audit import Actor, write_audit
+from app.audit import Actor, write_audit, write_audits
 from app.errors import raise_not_found, raise_problem
 from app.tables import readable
 
@@ -40,6 +41,13 @@ async def lock_row(
     return (await conn.execute(stmt)).first()
 
 
+async def lock_rows(conn: AsyncConnection, table: sa.Table, pks: Sequence[uuid.UUID]) -> list[Any]:
+    """The current rows of `pks` that exist and are visible, locked for update. Locked in
+    key order, so two batches that share rows wait on each other, never deadlock."""
+    stmt = sa.select(*readable(table)).where(table.c.id.in_(pks)).order_by(table.c.id).with_for_update()
+    return list((await conn.execute(stmt)).all())
+
+
 async def update_row(
     conn: AsyncConnection,
     actor: Actor,
@@ -49,15 +57,55 @@ async def update_row(
     values: dict[str, Any],
     action: str = "update",
 ) -> Any:
-    if "updated_at" in table.c:
-        values = {**values, "updated_at": sa.func.now()}
-    row = (
-        await conn.execute(
-            sa.update(table).where(table.c.id == before.id).values(**values).returning(*readable(table))
-        )
-    ).one()
-    await write_audit(conn, actor, f"{entity_type.lower()}.{action}", entity_type, row.id, before, row)
+    (row,) = await update_rows(conn, actor, table, entity_type, [before], values, action=action)
     return row
+
+
+async def update_rows(
+    conn: AsyncConnection,
+    actor: Actor,
+    table: sa.Table,
+    entity_type: str,
+    befores: Sequence[Any],
+    values: dict[str, Any],
+    each: Sequence[dict[str, Any]] | None = None,
+    action: str = "update",
+) -> list[Any]:
+    """Change many rows (read and locked as `befores`) in one statement, each audited:
+    `values` for every row (SQL expressions allowed), and `each` row its own values
+    besides (one dict per row, the same keys in each). Answers the rows as they are now,
+    in the order of `befores`."""
+    if not befores:
+        return []
+    values = dict(values)
+    if "updated_at" in table.c:
+        values["updated_at"] = sa.func.now()
+    own = _varying(each or [{} for _ in befores], values)
+    stmt = sa.update(table)
+    if own:
+        keys = sorted(own[0])
+        rows = sa.values(
+            sa.column("id", table.c.id.type), *(sa.column(k, table.c[k].type) for k in keys), name="each_row"
+        ).data([(before.id, *(row[k] for k in keys)) for before, row in zip(befores, own, strict=True)])
+        stmt = stmt.where(table.c.id == rows.c.id).values({**values, **{k: rows.c[k] for k in keys}})
+    else:
+        stmt = stmt.where(table.c.id.in_([before.id for before in befores])).values(**values)
+    changed = {row.id: row for row in await conn.execute(stmt.returning(*readable(table)))}
+    afters = [changed[before.id] for before in befores]
+    pairs = [(after.id, before, after) for before, after in zip(befores, afters, strict=True)]
+    await write_audits(conn, actor, f"{entity_type.lower()}.{action}", entity_type, pairs)
+    return afters
+
+
+def _varying(each: Sequence[dict[str, Any]], shared: dict[str, Any]) -> list[dict[str, Any]]:
+    """The per-row values that differ between rows; a key every row gives the same value
+    joins `shared` (one row's values are all shared: a plain UPDATE ... WHERE id)."""
+    keys = set(each[0])
+    if any(set(row) != keys for row in each):
+        raise ValueError("each row gives values for the same columns")
+    same = {k for k in keys if all(row[k] == each[0][k] for row in each)}
+    shared.update({k: each[0][k] for k in same})
+    return [{k: v for k, v in row.items() if k not in same} for row in each] if keys - same else []
 
 
 async def existing_row(conn: AsyncConnection, table: sa.Table, pk: uuid.UUID | None, what: str) -> Any:

@@ -4,7 +4,7 @@ Each process runs `MEDGRAPH_WORKER_THREADS` worker threads, one event loop the j
 (Dramatiq's AsyncIO middleware), and on that loop the outbox relay (app/relay.py) and the
 scheduler of periodic jobs (app/schedule.py). A SIGTERM or SIGINT
 stops a process after its jobs in hand finish; a process killed outright leaves its
-jobs to come back (app/broker.py) and be counted (app/jobs.py).
+jobs to come back (app/broker.py) and be counted (app/job_runs.py).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware
 
 from app.broker import make_broker
-from app.jobs import Runtime, declare_actors
+from app.job_runs import declare_actors
+from app.jobs import Runtime
 from app.logging import configure_logging, get_logger
 from app.relay import Relay
 from app.schedule import Scheduler
@@ -52,9 +53,8 @@ class RelayMiddleware(Middleware):  # type: ignore[misc]
     engine closed, only once the worker threads have finished their jobs in hand (after
     shutdown, which Dramatiq signals in reverse order: before AsyncIO stops the loop)."""
 
-    def __init__(self, runtime: Runtime, broker: dramatiq.Broker) -> None:
+    def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.broker = broker
         self._stop = asyncio.Event()
         self._done: Any = None
 
@@ -63,8 +63,8 @@ class RelayMiddleware(Middleware):  # type: ignore[misc]
 
         async def start() -> None:
             settings = self.runtime.settings
-            relay = Relay(self.runtime.engine, self.broker, settings.relay_poll_seconds)
-            scheduler = Scheduler(self.runtime.engine, self.broker, settings)
+            relay = Relay(self.runtime.engine, self.runtime.broker, settings.relay_poll_seconds)
+            scheduler = Scheduler(self.runtime.engine, self.runtime.broker, settings)
             await asyncio.gather(relay.run(self._stop), scheduler.run(self._stop))
 
         self._done = asyncio.run_coroutine_threadsafe(start(), loop)
@@ -92,9 +92,9 @@ def run_one(settings: Settings, api_url: str, threads: int, extra: Sequence[str]
     configure_logging(settings.log_level, settings.log_json)
     broker = make_broker(settings, api_url, threads)
     import_actors(extra)
-    runtime = Runtime(settings, api_url)
-    declare_actors(broker, runtime)
-    broker.add_middleware(RelayMiddleware(runtime, broker))
+    runtime = Runtime(settings, api_url, broker)
+    declare_actors(runtime)
+    broker.add_middleware(RelayMiddleware(runtime))
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())

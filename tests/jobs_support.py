@@ -40,16 +40,17 @@ class InProcessWorker:
         import dramatiq
 
         from app.broker import make_broker
-        from app.jobs import Runtime, declare_actors
+        from app.job_runs import declare_actors
+        from app.jobs import Runtime
         from medgraph.worker import RelayMiddleware, import_actors
 
         settings = get_settings().model_copy(update={"relay_poll_seconds": 1.0, **QUIET_SWEEP})
         api_url = api_url_for(self.owner_url, settings)
         self.broker = make_broker(settings, api_url)
         import_actors()
-        runtime = Runtime(settings, api_url)
-        declare_actors(self.broker, runtime)
-        self.broker.add_middleware(RelayMiddleware(runtime, self.broker))
+        runtime = Runtime(settings, api_url, self.broker)
+        declare_actors(runtime)
+        self.broker.add_middleware(RelayMiddleware(runtime))
         self.worker = dramatiq.Worker(self.broker, worker_threads=2)
         self.worker.start()
         RUNNING.append(self)

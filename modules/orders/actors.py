@@ -10,30 +10,36 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import Actor
-from app.jobs import JobEvent, job, message_again
+from app.jobs import JobEvent, job, messages_again
 from app.schedule import periodic
 from app.settings import Settings
 from app.tables import failed_jobs
 from modules.orders import models as m
 from modules.orders.events import ORDER_SUBMITTED
-from modules.orders.service.submission import check_order
+from modules.orders.service.submission import check_orders
 
 JOB = "orders.check_submission"
 STUCK_PAGE = 500  # a tick sends at most this many; the next tick sends the rest
+BATCH = 100  # orders a worker checks in one transaction, when that many wait
 
 
-@job(JOB, on=ORDER_SUBMITTED)
-async def check_submission(conn: AsyncConnection, actor: Actor, event: JobEvent) -> None:
+@job(JOB, on=ORDER_SUBMITTED, batch=BATCH)
+async def check_submission(conn: AsyncConnection, actor: Actor, events: Sequence[JobEvent]) -> None:
     """Idempotent: an order no longer `submitted` (checked before, or cancelled) is left
     as it is, so a second delivery changes nothing."""
+    await check_orders(conn, actor, [(_order(event), int(event.payload["round"])) for event in events])
+
+
+def _order(event: JobEvent) -> uuid.UUID:
     assert event.entity_id is not None, "order.submitted names its order"
-    await check_order(conn, actor, event.entity_id, int(event.payload["round"]))
+    return event.entity_id
 
 
 @periodic("orders.requeue_stuck", every=lambda settings: settings.intake_sweep_seconds)
@@ -42,8 +48,8 @@ async def requeue_stuck(conn: AsyncConnection, tenant_id: uuid.UUID, settings: S
     MEDGRAPH_INTAKE_SWEEP_HORIZON_SECONDS, a week by default): their check is
     sent again (its message lost to a broker's crash, say, or an order submitted before
     the intake ran in workers). One message ID per order and version: a copy sent again
-    waits for the first, then finds its work done (app/jobs.py); the check is idempotent
-    besides."""
+    waits for the first, then finds its work done (app/job_runs.py); the check is
+    idempotent besides."""
     cutoff = sa.func.now() - dt.timedelta(seconds=settings.intake_stuck_after_seconds)
     # An order stuck for longer than the horizon is not checked out of the blue: whatever
     # kept it there for so long wants a person (the review queue shows it as submitted).
@@ -53,24 +59,37 @@ async def requeue_stuck(conn: AsyncConnection, tenant_id: uuid.UUID, settings: S
     parked = sa.exists().where(
         failed_jobs.c.actor == JOB,
         failed_jobs.c.retried_at.is_(None),
-        failed_jobs.c.args[3].astext == sa.cast(m.orders.c.id, sa.Text),
+        failed_jobs.c.args[(1, 0, 2)].astext == sa.cast(m.orders.c.id, sa.Text),  # a parked job's one order
     )
     since = sa.func.coalesce(m.orders.c.submitted_at, m.orders.c.created_at)
-    stuck = await conn.execute(
+    found = await conn.execute(
         sa.select(m.orders.c.id, m.orders.c.version, m.orders.c.facility_id)
         .where(m.orders.c.status == "submitted", since < cutoff, since > horizon, ~parked)
         .order_by(since)
         .limit(STUCK_PAGE)
     )
-    messages = []
-    for order in stuck:
-        rounds = await conn.scalar(
-            sa.select(sa.func.count()).where(
-                m.order_status_history.c.order_id == order.id,
-                m.order_status_history.c.to_status == "submitted",
+    stuck = list(found)
+    history = m.order_status_history.c
+    rounds: dict[uuid.UUID, int] = {
+        row[0]: row[1]
+        for row in (
+            await conn.execute(
+                sa.select(history.order_id, sa.func.count())
+                .where(history.order_id.in_([o.id for o in stuck]), history.to_status == "submitted")
+                .group_by(history.order_id)
             )
         )
-        payload = {"facility_id": order.facility_id, "status": "submitted", "round": max(int(rounds or 0), 1)}
-        key = f"{order.id}:{order.version}"
-        messages.append(message_again(JOB, tenant_id, order.id, ORDER_SUBMITTED, payload, key))
-    return messages
+    }
+    work = [
+        (
+            order.id,
+            {
+                "facility_id": order.facility_id,
+                "status": "submitted",
+                "round": max(int(rounds.get(order.id, 0)), 1),
+            },
+            f"{order.id}:{order.version}",
+        )
+        for order in stuck
+    ]
+    return messages_again(JOB, tenant_id, ORDER_SUBMITTED, work)

@@ -1,4 +1,4 @@
-"""The submission-check pipeline: what runs on an order when it is submitted.
+"""The submission-check pipeline: what runs on orders when they are submitted.
 
 Any module registers checks here without the orders module knowing it (orders imports no
 other module's checks):
@@ -6,16 +6,23 @@ other module's checks):
     from modules.orders import SUBMISSION_CHECKS, CheckResult
 
     @SUBMISSION_CHECKS.register("verifications.coverage_current")
-    async def coverage_current(conn, order):
-        ...
-        return CheckResult.fail("No verified coverage for this manufacturer")
+    async def coverage_current(conn, batch):
+        covered = ...  # one query for the whole batch
+        return [
+            CheckResult.passed() if under.order.patient_id in covered
+            else CheckResult.fail("No verified coverage for this manufacturer")
+            for under in batch
+        ]
 
-A check receives the order as it is being submitted (`OrderUnderCheck`: the order's row
-and its items' rows) and the connection of the submission, scoped to the order's tenant,
-and answers pass, warn or fail with its reasons. Reasons are shown to the provider and
-admins: they name products and rules, never a patient's details. Checks run one after
-another on that one connection, in the order they were registered; an order with any
-`fail` needs attention, with the failures' reasons stored on it.
+The intake checks submitted orders in batches (a worker takes up to a hundred at once), so
+a check receives a batch: the orders as they are being submitted (`OrderUnderCheck`: an
+order's row and its items' rows), on the connection of the intake, scoped to their
+tenant. It answers one result per order, in the batch's order: pass, warn or fail with
+its reasons. Ask the database once for the whole batch, not once per order: that is
+what lets one worker check hundreds of orders a second. Reasons are shown to the
+provider and admins: they name products and rules, never a patient's details. Checks
+run one after another on that one connection, in the order they were registered; an
+order with any `fail` needs attention, with the failures' reasons stored on it.
 """
 
 from __future__ import annotations
@@ -60,7 +67,7 @@ class OrderUnderCheck:
     items: Sequence[Any]
 
 
-Check = Callable[[AsyncConnection, OrderUnderCheck], Awaitable[CheckResult]]
+Check = Callable[[AsyncConnection, Sequence[OrderUnderCheck]], Awaitable[Sequence[CheckResult]]]
 
 
 class SubmissionChecks:
@@ -92,13 +99,24 @@ class SubmissionChecks:
         finally:
             del self._checks[key]
 
-    async def run(self, conn: AsyncConnection, order: OrderUnderCheck) -> list[tuple[str, CheckResult]]:
-        results = []
+    async def run(
+        self, conn: AsyncConnection, batch: Sequence[OrderUnderCheck]
+    ) -> list[list[tuple[str, CheckResult]]]:
+        """Every check on the batch: for each order, in the batch's order, each check's
+        key and result."""
+        results: list[list[tuple[str, CheckResult]]] = [[] for _ in batch]
         for key, check in self._checks.items():
-            result = await check(conn, order)
-            if not isinstance(result, CheckResult):
-                raise TypeError(f"submission check {key} answered {type(result).__name__}, not a CheckResult")
-            results.append((key, result))
+            answers = list(await check(conn, batch))
+            if len(answers) != len(batch):
+                raise TypeError(
+                    f"submission check {key} answered {len(answers)} results for {len(batch)} orders"
+                )
+            for found, result in zip(results, answers, strict=True):
+                if not isinstance(result, CheckResult):
+                    raise TypeError(
+                        f"submission check {key} answered {type(result).__name__}, not a CheckResult"
+                    )
+                found.append((key, result))
         return results
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,11 @@ PATIENT = "Jane Q. Patient"
 
 
 @SUBMISSION_CHECKS.register("tests.probe")
-async def probe(_conn: Any, order: OrderUnderCheck) -> CheckResult:
+async def probe(_conn: Any, batch: Sequence[OrderUnderCheck]) -> list[CheckResult]:
+    return [await _probe(under) for under in batch]
+
+
+async def _probe(order: OrderUnderCheck) -> CheckResult:
     if str(order.order.id) not in os.environ.get("MEDGRAPH_TEST_PROBE_ORDERS", "").split(","):
         return CheckResult("pass")
     log = os.environ.get("MEDGRAPH_TEST_PROBE_LOG")

@@ -42,7 +42,7 @@ async def _park(owner_engine: Any, tenant: Any, order: dict[str, Any]) -> str:
         "message_id": uuid.uuid4(),
         "queue": "default",
         "actor": "orders.check_submission",
-        "args": [str(tenant.id), 0, "order.submitted", str(pk), payload],
+        "args": [str(tenant.id), [[0, "order.submitted", str(pk), payload]]],
         "reason": "worker_died",
         "error": "its worker stopped 3 times while running it",
         "attempts": 1,

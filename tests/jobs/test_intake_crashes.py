@@ -175,7 +175,7 @@ async def test_a_message_whose_worker_always_dies_is_parked(owner_url, owner_eng
         parked = (await conn.execute(found, {"t": tenant_a.id})).mappings().one()
     assert parked["actor"] == "orders.check_submission" and parked["reason"] == "worker_died"
     assert parked["deliveries"] == 3 and parked["retried_at"] is None
-    tenant, _sequence, event_type, entity, payload = parked["args"]
+    tenant, [(_sequence, event_type, entity, payload)] = parked["args"]
     assert (tenant, event_type, entity) == (str(tenant_a.id), "order.submitted", str(order))
     assert set(payload) == {"facility_id", "status", "round"}  # IDs and codes: no PHI
     assert await _statuses(owner_engine, tenant_a, [order]) == ["submitted"]

@@ -25,9 +25,9 @@ async def _checks(tenant, order) -> dict:
 async def test_a_registered_check_sends_an_order_to_needs_attention(owner_engine, tenant_a):
     seen: list[OrderUnderCheck] = []
 
-    async def coverage_current(conn, under: OrderUnderCheck) -> CheckResult:
-        seen.append(under)
-        return CheckResult.fail("No verified coverage for this manufacturer")
+    async def coverage_current(conn, batch: list[OrderUnderCheck]) -> list[CheckResult]:
+        seen.extend(batch)
+        return [CheckResult.fail("No verified coverage for this manufacturer") for _ in batch]
 
     order = await draft(owner_engine, tenant_a)
     with SUBMISSION_CHECKS.registered("verifications.coverage_current", coverage_current):
@@ -50,8 +50,8 @@ async def test_a_registered_check_sends_an_order_to_needs_attention(owner_engine
 
 
 async def test_a_warning_does_not_stop_an_order(owner_engine, tenant_a):
-    async def advisory(conn, under):
-        return CheckResult.warn("Consider a larger size")
+    async def advisory(conn, batch):
+        return [CheckResult.warn("Consider a larger size") for _ in batch]
 
     order = await draft(owner_engine, tenant_a)
     with SUBMISSION_CHECKS.registered("clinical.advisory", advisory):

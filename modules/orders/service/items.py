@@ -5,6 +5,7 @@ count and manufacturer (all items come from one) in step with its items."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -117,9 +118,21 @@ def totals() -> dict[str, Any]:
 
 async def items_of(conn: AsyncConnection, order_id: uuid.UUID) -> list[Any]:
     """An order's items, in order."""
+    return (await items_of_orders(conn, [order_id]))[order_id]
+
+
+async def items_of_orders(
+    conn: AsyncConnection, order_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Any]]:
+    """Each order's items, in order, in one statement (an order without items: [])."""
     i = _items.c
-    stmt = sa.select(*readable(_items)).where(i.order_id == order_id).order_by(i.position, i.id)
-    return list((await conn.execute(stmt)).all())
+    stmt = (
+        sa.select(*readable(_items)).where(i.order_id.in_(order_ids)).order_by(i.order_id, i.position, i.id)
+    )
+    found: dict[uuid.UUID, list[Any]] = {pk: [] for pk in order_ids}
+    for row in await conn.execute(stmt):
+        found[row.order_id].append(row)
+    return found
 
 
 async def _item_count(conn: AsyncConnection, order_id: uuid.UUID) -> int:

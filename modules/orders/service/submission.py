@@ -8,6 +8,7 @@ or back to the provider (`needs_attention`, with the reasons).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.audit import Actor
 from app.errors import Problems
 from app.events import emit
-from app.writes import lock_row
+from app.tables import readable
+from app.writes import lock_rows
 from modules.orders import models as m
 from modules.orders.checks import SUBMISSION_CHECKS, OrderUnderCheck
 from modules.orders.events import ORDER_SUBMITTED
-from modules.orders.service.items import items_of, reprice, totals
-from modules.orders.service.workflow import allowed, locked_order, move, step_reason
+from modules.orders.service.items import items_of_orders, reprice, totals
+from modules.orders.service.workflow import allowed, locked_order, move, move_all, step_reason
 
 # What a submitted order must name; anything else is for the checks to judge.
 COMPLETE = {
@@ -55,31 +57,58 @@ async def submit_order(conn: AsyncConnection, actor: Actor, values: dict[str, An
 
 
 async def check_order(conn: AsyncConnection, actor: Actor, order_id: uuid.UUID, round: int) -> Any:
-    """Run the submission checks on a submitted order and move it on. Idempotent: an order
-    no longer `submitted` (checked already, or cancelled meanwhile) is left as it is."""
-    order = await lock_row(conn, m.orders, order_id)
-    if order is None or order.status != "submitted":
-        return order
-    results = await SUBMISSION_CHECKS.run(conn, OrderUnderCheck(order, await items_of(conn, order.id)))
-    for position, (key, result) in enumerate(results):
-        await conn.execute(
-            sa.insert(m.order_checks).values(
-                tenant_id=actor.tenant_id,
-                order_id=order.id,
-                round=round,
-                check_key=key,
-                outcome=result.outcome,
-                reasons=list(result.reasons),
-                position=round * 1000 + position,
-            )
-        )
-    failures = [reason for _, result in results if result.outcome == "fail" for reason in result.reasons]
-    if any(result.outcome == "fail" for _, result in results):
-        reasons = failures or ["A submission check failed"]
-        return await move(
-            conn, actor, order, "checksFailed", "; ".join(reasons)[:2000], attention_reasons=reasons
-        )
-    return await move(conn, actor, order, "checksPassed", None, attention_reasons=[])
+    """`check_orders` for one order: the order as it is afterwards (None when not visible)."""
+    await check_orders(conn, actor, [(order_id, round)])
+    return (await conn.execute(sa.select(*readable(m.orders)).where(m.orders.c.id == order_id))).first()
 
 
-__all__ = ["check_order", "submit_order"]
+async def check_orders(
+    conn: AsyncConnection, actor: Actor, submitted: Sequence[tuple[uuid.UUID, int]]
+) -> int:
+    """Run the submission checks on submitted orders, each (order ID, round), and move
+    each on: to review, or to needs_attention with the failures' reasons. The whole batch
+    costs a fixed number of statements, however many orders it holds. Idempotent: an
+    order no longer `submitted` (checked already, or cancelled meanwhile) is left as it
+    is. Answers how many orders it checked."""
+    rounds = dict(submitted)
+    waiting = [o for o in await lock_rows(conn, m.orders, list(rounds)) if o.status == "submitted"]
+    if not waiting:
+        return 0
+    items = await items_of_orders(conn, [o.id for o in waiting])
+    results = await SUBMISSION_CHECKS.run(conn, [OrderUnderCheck(o, items[o.id]) for o in waiting])
+    rows = [
+        {
+            "tenant_id": actor.tenant_id,
+            "order_id": order.id,
+            "round": rounds[order.id],
+            "check_key": key,
+            "outcome": result.outcome,
+            "reasons": list(result.reasons),
+            "position": rounds[order.id] * 1000 + position,
+        }
+        for order, found in zip(waiting, results, strict=True)
+        for position, (key, result) in enumerate(found)
+    ]
+    if rows:
+        await conn.execute(sa.insert(m.order_checks).values(rows))
+    passed, failed, failures = [], [], []
+    for order, found in zip(waiting, results, strict=True):
+        if any(result.outcome == "fail" for _, result in found):
+            failed.append(order)
+            reasons = [reason for _, result in found if result.outcome == "fail" for reason in result.reasons]
+            failures.append(reasons or ["A submission check failed"])
+        else:
+            passed.append(order)
+    await move_all(conn, actor, passed, "checksPassed", [None] * len(passed), attention_reasons=[])
+    await move_all(
+        conn,
+        actor,
+        failed,
+        "checksFailed",
+        ["; ".join(reasons)[:2000] for reasons in failures],
+        [{"attention_reasons": reasons} for reasons in failures],
+    )
+    return len(waiting)
+
+
+__all__ = ["check_order", "check_orders", "submit_order"]

@@ -11,6 +11,7 @@ exactly one approved order.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import Actor
 from app.errors import Problems, raise_not_found, raise_problem
-from app.events import emit
+from app.events import emit_all
 from app.validators import Check
-from app.writes import lock_row, update_row
+from app.writes import lock_row, update_row, update_rows
 from modules.orders import models as m
 from modules.orders.events import ORDER_STATUS_CHANGED
 
@@ -137,18 +138,39 @@ async def record_status(
     conn: AsyncConnection, actor: Actor, order: Any, from_status: str | None, reason: str | None = None
 ) -> None:
     """The history row and the event of a status the order has just reached."""
-    await conn.execute(
-        sa.insert(m.order_status_history).values(
-            tenant_id=actor.tenant_id,
-            order_id=order.id,
-            from_status=from_status,
-            to_status=order.status,
-            reason=reason,
-            actor_user_id=actor.user_id,
+    await record_statuses(conn, actor, [(order, from_status, reason)])
+
+
+async def record_statuses(
+    conn: AsyncConnection, actor: Actor, reached: Sequence[tuple[Any, str | None, str | None]]
+) -> None:
+    """For each (order, the status it came from, reason): the history row and the event of
+    the status it has just reached; one statement each for all of them."""
+    history = [
+        {
+            "tenant_id": actor.tenant_id,
+            "order_id": order.id,
+            "from_status": from_status,
+            "to_status": order.status,
+            "reason": reason,
+            "actor_user_id": actor.user_id,
+        }
+        for order, from_status, reason in reached
+    ]
+    await conn.execute(sa.insert(m.order_status_history).values(history))
+    events = [
+        (
+            order.id,
+            {
+                "facility_id": order.facility_id,
+                "from_status": from_status,
+                "to_status": order.status,
+                "version": order.version,
+            },
         )
-    )
-    payload = {"facility_id": order.facility_id, "from_status": from_status, "to_status": order.status}
-    await emit(conn, actor, ORDER_STATUS_CHANGED, "Order", order.id, payload | {"version": order.version})
+        for order, from_status, _ in reached
+    ]
+    await emit_all(conn, actor, ORDER_STATUS_CHANGED, "Order", events)
 
 
 async def move(
@@ -161,10 +183,37 @@ async def move(
 ) -> Any:
     """Move the order along the workflow (legal from its status, checked here too), with
     `values` changed alongside; one history row, one audit row, one event."""
-    step = allowed(before, mutation)
-    changes = {"status": step.target, "status_reason": reason, **values}
-    if (stamp := STAMPS.get(step.target)) is not None and stamp not in changes:
-        changes[stamp] = sa.func.now()
-    after = await save(conn, actor, before, changes, f"status.{step.target}")
-    await record_status(conn, actor, after, before.status, reason)
+    (after,) = await move_all(conn, actor, [before], mutation, [reason], **values)
     return after
+
+
+async def move_all(
+    conn: AsyncConnection,
+    actor: Actor,
+    befores: Sequence[Any],
+    mutation: str,
+    reasons: Sequence[str | None],
+    each: Sequence[dict[str, Any]] | None = None,
+    **values: Any,
+) -> list[Any]:
+    """Move many orders (read and locked) by one step at once, each with its reason:
+    `values` changed on all of them and `each` order's own besides. For each, a history
+    row, an audit row and an event, as `move` gives one order; a few statements in all."""
+    if not befores:
+        return []
+    step = STEPS[mutation]
+    for before in befores:
+        allowed(before, mutation)
+    shared = {"status": step.target, "version": m.orders.c.version + 1, **values}
+    if (stamp := STAMPS.get(step.target)) is not None and stamp not in shared:
+        shared[stamp] = sa.func.now()
+    extras = each if each is not None else [{} for _ in befores]
+    own = [{"status_reason": reason} | extra for reason, extra in zip(reasons, extras, strict=True)]
+    afters = await update_rows(
+        conn, actor, m.orders, "Order", befores, shared, own, action=f"status.{step.target}"
+    )
+    reached = [
+        (after, before.status, reason) for after, before, reason in zip(afters, befores, reasons, strict=True)
+    ]
+    await record_statuses(conn, actor, reached)
+    return afters
