@@ -7,7 +7,7 @@
 - `amqp://...`: RabbitMQ, to run workers on more machines than one.
 
 Either way the broker carries IDs only (see app/jobs.py), and an unacknowledged message of
-a killed worker comes back: app/jobs.py counts those deliveries and bounds them.
+a killed worker comes back: app/job_runs.py counts those deliveries and bounds them.
 """
 
 from __future__ import annotations

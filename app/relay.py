@@ -9,7 +9,7 @@ Per tenant, `job_relay` records the last event relayed. The relay locks that row
 (`FOR UPDATE SKIP LOCKED`: one relay per tenant at a time, however many workers run),
 reads what follows, sends, and moves the row on in the same transaction. A crash after
 sending and before that commit sends those jobs again on the next pass: the same
-message IDs, whose second copies find the work done (app/jobs.py), and idempotent jobs
+message IDs, whose second copies find the work done (app/job_runs.py), and idempotent jobs
 besides.
 
 A parked job an admin retries (`job.retried`) is sent the same way, after the commit that

@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     plan_cache_size: PositiveInt = 512
     compiled_reads_verify: bool = False
     execution_info: bool | None = None  # None: on in development
-    # Background jobs (app/broker.py, app/jobs.py, app/relay.py; `medgraph worker`).
+    # Background jobs (app/broker.py, app/jobs.py, app/job_runs.py, app/relay.py; `medgraph worker`).
     broker_url: str | None = None  # None: PostgreSQL (medgraph's database); amqp://...: RabbitMQ
     worker_processes: PositiveInt = 1
     worker_threads: PositiveInt = 4

@@ -124,7 +124,7 @@ event_counters = sa.Table(
     sa.Column("last_sequence", sa.BigInteger, nullable=False),
 )
 
-# Background jobs (migration 0009, app/relay.py, app/jobs.py)
+# Background jobs (migration 0009, app/relay.py, app/job_runs.py)
 
 job_relay = sa.Table(
     "job_relay",

@@ -1,5 +1,5 @@
 """Operations: what the platform's own machinery did that an admin may need to act on.
-For now, background jobs parked as failed (`failed_jobs`, kept by app/jobs.py): listed
+For now, background jobs parked as failed (`failed_jobs`, kept by app/job_runs.py): listed
 with `failedJobs`, sent again with `retryFailedJob`.
 
 It owns no table: `failed_jobs` is the kernel's, written by the workers.

@@ -16,82 +16,26 @@ real PostgreSQL broker: every submitted order is checked exactly once in effect.
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import Any
+import uuid
 
-import pytest
 import sqlalchemy as sa
 
 from app.db import tenant_transaction
-from schema.relay import from_global_id
-from tests.jobs_support import RABBITMQ_URL, alone, kill, rabbitmq_reachable, stop, worker_process
-from tests.orders.orders_ops import STEP, draft, ok
-
-PROBE = "tests.jobs.probe_check"
-
-
-@pytest.fixture(params=["postgresql", "rabbitmq"])
-def broker(request):  # type: ignore[no-untyped-def]
-    """The worker processes' broker settings: PostgreSQL always, RabbitMQ where one runs."""
-    if request.param == "postgresql":
-        return {}
-    why = rabbitmq_reachable()
-    if why is not None:
-        pytest.skip(why)
-    return {"broker_url": RABBITMQ_URL}
-
-
-CHECKS_PER_ROUND = 5  # the orders module's four, and the probe
-
-
-async def _submitted(owner_engine: Any, tenant: Any) -> Any:
-    order = await draft(owner_engine, tenant)
-    moved = await ok(
-        tenant, STEP["submitOrder"], "submitOrder", {"id": order["id"], "version": order["version"]}
-    )
-    assert moved["status"] == "SUBMITTED"
-    return from_global_id(order["id"])[1]
-
-
-async def _until(found: Callable[[], Awaitable[bool]], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not await found():
-        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
-        await asyncio.sleep(0.1)
-
-
-async def _scalar(owner_engine: Any, tenant: Any, sql: str, **params: Any) -> Any:
-    async with tenant_transaction(owner_engine, str(tenant.id)) as conn:
-        return await conn.scalar(sa.text(sql), params)
-
-
-async def _statuses(owner_engine: Any, tenant: Any, orders: list[Any]) -> list[str]:
-    async with tenant_transaction(owner_engine, str(tenant.id)) as conn:
-        rows = await conn.execute(
-            sa.text("SELECT id, status FROM orders WHERE id = ANY(:ids)"), {"ids": orders}
-        )
-        status = dict(rows.all())
-    return [status[o] for o in orders]
-
-
-async def _checked_once(owner_engine: Any, tenant: Any, order: Any) -> None:
-    """One move out of `submitted`, one round of checks: the intake's effect, once."""
-    moves = await _scalar(
-        owner_engine,
-        tenant,
-        "SELECT count(*) FROM order_status_history WHERE order_id = :o AND from_status = 'submitted'",
-        o=order,
-    )
-    checks = await _scalar(
-        owner_engine, tenant, "SELECT count(*) FROM order_checks WHERE order_id = :o", o=order
-    )
-    assert (moves, checks) == (1, CHECKS_PER_ROUND)
-
-
-async def _all_checked(owner_engine: Any, tenant: Any, orders: list[Any]) -> bool:
-    return "submitted" not in await _statuses(owner_engine, tenant, orders)
+from tests.jobs.intake_ops import (
+    PROBE,
+    all_checked,
+    any_parked,
+    begun,
+    checked_once,
+    delivered_twice,
+    died_or_parked,
+    ids,
+    scalar,
+    statuses,
+    submitted,
+    until,
+)
+from tests.jobs_support import alone, kill, stop, worker_process
 
 
 async def test_a_worker_killed_mid_check_loses_and_doubles_nothing(
@@ -99,31 +43,31 @@ async def test_a_worker_killed_mid_check_loses_and_doubles_nothing(
 ):
     probe_log = tmp_path / "probe.log"
     with alone():
-        orders = [await _submitted(owner_engine, tenant_a) for _ in range(3)]
+        orders = [await submitted(owner_engine, tenant_a) for _ in range(3)]
         first = worker_process(
             owner_url,
             PROBE,
             test_probe_log=str(probe_log),
             test_probe_sleep="60",
-            test_probe_orders=_ids(orders),
+            test_probe_orders=ids(orders),
             **broker,
         )
         try:
-            await _until(lambda: _begun(probe_log), 60, "a check to begin")
+            await until(lambda: begun(probe_log), 60, "a check to begin")
         finally:
             kill(first)
-        assert await _statuses(owner_engine, tenant_a, orders) == ["submitted"] * 3
+        assert await statuses(owner_engine, tenant_a, orders) == ["submitted"] * 3
         second = worker_process(
-            owner_url, PROBE, test_probe_log=str(probe_log), test_probe_orders=_ids(orders), **broker
+            owner_url, PROBE, test_probe_log=str(probe_log), test_probe_orders=ids(orders), **broker
         )
         try:
-            await _until(lambda: _all_checked(owner_engine, tenant_a, orders), 90, "every order checked")
+            await until(lambda: all_checked(owner_engine, tenant_a, orders), 90, "every order checked")
         finally:
             assert stop(second) == 0  # SIGTERM: a clean stop
     for order in orders:
-        await _checked_once(owner_engine, tenant_a, order)
-    killed = from_uuid((await asyncio.to_thread(probe_log.read_text)).split()[0])
-    deliveries = await _scalar(
+        await checked_once(owner_engine, tenant_a, order)
+    killed = uuid.UUID((await asyncio.to_thread(probe_log.read_text)).split()[0])
+    deliveries = await scalar(
         owner_engine,
         tenant_a,
         "SELECT max(deliveries) FROM job_deliveries WHERE tenant_id = :t AND actor = 'orders.check_submission'",
@@ -134,41 +78,41 @@ async def test_a_worker_killed_mid_check_loses_and_doubles_nothing(
 
 async def test_the_same_message_twice_changes_nothing(owner_url, owner_engine, tenant_a, broker):
     with alone():
-        order = await _submitted(owner_engine, tenant_a)
+        order = await submitted(owner_engine, tenant_a)
         worker = worker_process(owner_url, PROBE, **broker)
         try:
-            await _until(lambda: _all_checked(owner_engine, tenant_a, [order]), 60, "the order checked")
+            await until(lambda: all_checked(owner_engine, tenant_a, [order]), 60, "the order checked")
             # The relay sends the tenant's events again, as after a crash between sending
             # and recording it: the same messages, delivered a second time.
             async with tenant_transaction(owner_engine, str(tenant_a.id)) as conn:
                 await conn.execute(
                     sa.text("UPDATE job_relay SET last_sequence = 0 WHERE tenant_id = :t"), {"t": tenant_a.id}
                 )
-            await _until(lambda: _delivered_twice(owner_engine, tenant_a), 60, "the second delivery")
+            await until(lambda: delivered_twice(owner_engine, tenant_a), 60, "the second delivery")
         finally:
             assert stop(worker) == 0
-    await _checked_once(owner_engine, tenant_a, order)
+    await checked_once(owner_engine, tenant_a, order)
 
 
 async def test_a_message_whose_worker_always_dies_is_parked(owner_url, owner_engine, tenant_a, broker):
     with alone():
-        order = await _submitted(owner_engine, tenant_a)
+        order = await submitted(owner_engine, tenant_a)
         for _ in range(6):
             worker = worker_process(
                 owner_url,
                 PROBE,
                 test_probe_die="1",
                 job_max_deliveries="2",
-                test_probe_orders=_ids([order]),
+                test_probe_orders=ids([order]),
                 **broker,
             )
             try:
-                await _until(
-                    lambda w=worker: _died_or_parked(w, owner_engine, tenant_a), 60, "a death or a parking"
+                await until(
+                    lambda w=worker: died_or_parked(w, owner_engine, tenant_a), 60, "a death or a parking"
                 )
             finally:
                 stop(worker)
-            if await _parked(owner_engine, tenant_a):
+            if await any_parked(owner_engine, tenant_a):
                 break
     async with tenant_transaction(owner_engine, str(tenant_a.id)) as conn:
         found = sa.text("SELECT * FROM failed_jobs WHERE tenant_id = :t")
@@ -178,24 +122,24 @@ async def test_a_message_whose_worker_always_dies_is_parked(owner_url, owner_eng
     tenant, [(_sequence, event_type, entity, payload)] = parked["args"]
     assert (tenant, event_type, entity) == (str(tenant_a.id), "order.submitted", str(order))
     assert set(payload) == {"facility_id", "status", "round"}  # IDs and codes: no PHI
-    assert await _statuses(owner_engine, tenant_a, [order]) == ["submitted"]
+    assert await statuses(owner_engine, tenant_a, [order]) == ["submitted"]
 
 
 async def test_a_job_that_keeps_failing_is_parked_without_its_message(
     owner_url, owner_engine, tenant_a, broker
 ):
     with alone():
-        order = await _submitted(owner_engine, tenant_a)
+        order = await submitted(owner_engine, tenant_a)
         worker = worker_process(
             owner_url,
             PROBE,
             test_probe_raise="1",
             job_max_retries="1",
-            test_probe_orders=_ids([order]),
+            test_probe_orders=ids([order]),
             **broker,
         )
         try:
-            await _until(lambda: _parked(owner_engine, tenant_a), 60, "the job parked")
+            await until(lambda: any_parked(owner_engine, tenant_a), 60, "the job parked")
         finally:
             assert stop(worker) == 0
     async with tenant_transaction(owner_engine, str(tenant_a.id)) as conn:
@@ -208,34 +152,4 @@ async def test_a_job_that_keeps_failing_is_parked_without_its_message(
         )
     assert (parked["reason"], parked["attempts"]) == ("retries_exhausted", 2)
     assert parked["error"].startswith("RuntimeError at probe_check.py:") and kept == 0
-    assert await _statuses(owner_engine, tenant_a, [order]) == ["submitted"]  # the check never passed
-
-
-def _ids(orders: list[Any]) -> str:
-    return ",".join(str(o) for o in orders)
-
-
-def from_uuid(text: str) -> Any:
-    import uuid
-
-    return uuid.UUID(text)
-
-
-async def _begun(probe_log: Path) -> bool:
-    return await asyncio.to_thread(lambda: probe_log.exists() and bool(probe_log.read_text().strip()))
-
-
-async def _delivered_twice(owner_engine: Any, tenant: Any) -> bool:
-    most = await _scalar(
-        owner_engine, tenant, "SELECT max(deliveries) FROM job_deliveries WHERE tenant_id = :t", t=tenant.id
-    )
-    return bool(most and most >= 2)
-
-
-async def _parked(owner_engine: Any, tenant: Any) -> bool:
-    found = "SELECT count(*) FROM failed_jobs WHERE tenant_id = :t"
-    return bool(await _scalar(owner_engine, tenant, found, t=tenant.id))
-
-
-async def _died_or_parked(worker: Any, owner_engine: Any, tenant: Any) -> bool:
-    return worker.poll() is not None or await _parked(owner_engine, tenant)
+    assert await statuses(owner_engine, tenant_a, [order]) == ["submitted"]  # the check never passed

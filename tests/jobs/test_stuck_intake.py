@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app.db import tenant_transaction
 from app.settings import get_settings
 from schema.relay import from_global_id
-from tests.jobs.test_intake_crashes import _all_checked, _scalar, _until
+from tests.jobs.intake_ops import all_checked, scalar, until
 from tests.jobs_support import alone, stop, worker_process
 from tests.orders.orders_ops import draft
 
@@ -47,16 +47,16 @@ async def test_a_stuck_order_is_checked_once_by_the_sweep(owner_url, owner_engin
         order = await _stuck(owner_engine, tenant_a)
         workers = [worker_process(owner_url, **SWEEP) for _ in range(2)]
         try:
-            await _until(lambda: _all_checked(owner_engine, tenant_a, [order]), 60, "the sweep to check it")
+            await until(lambda: all_checked(owner_engine, tenant_a, [order]), 60, "the sweep to check it")
         finally:
             assert [stop(w) for w in workers] == [0, 0]
-    moves = await _scalar(
+    moves = await scalar(
         owner_engine,
         tenant_a,
         "SELECT count(*) FROM order_status_history WHERE order_id = :o AND from_status = 'submitted'",
         o=order,
     )
-    checks = await _scalar(
+    checks = await scalar(
         owner_engine, tenant_a, "SELECT count(*) FROM order_checks WHERE order_id = :o", o=order
     )
     assert (moves, checks) == (1, 4)  # the orders module's four checks, one round

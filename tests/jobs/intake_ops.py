@@ -1,0 +1,94 @@
+"""What the intake's crash tests do and look at: orders submitted through the API,
+waiting for the worker processes, and counting what the intake did to each order."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.db import tenant_transaction
+from schema.relay import from_global_id
+from tests.orders.orders_ops import CREATE, STEP, draft, ok
+
+PROBE = "tests.jobs.probe_check"
+
+CHECKS_PER_ROUND = 5  # the orders module's four, and the probe
+
+
+async def submitted(owner_engine: Any, tenant: Any, values: dict[str, Any] | None = None) -> Any:
+    """An order submitted through the API (a ready draft, or one created with `values`):
+    its primary key."""
+    order = await (ok(tenant, CREATE, "createOrder", values) if values else draft(owner_engine, tenant))
+    moved = await ok(
+        tenant, STEP["submitOrder"], "submitOrder", {"id": order["id"], "version": order["version"]}
+    )
+    assert moved["status"] == "SUBMITTED"
+    return from_global_id(order["id"])[1]
+
+
+async def until(found: Callable[[], Awaitable[bool]], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not await found():
+        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
+        await asyncio.sleep(0.1)
+
+
+async def scalar(owner_engine: Any, tenant: Any, sql: str, **params: Any) -> Any:
+    async with tenant_transaction(owner_engine, str(tenant.id)) as conn:
+        return await conn.scalar(sa.text(sql), params)
+
+
+async def statuses(owner_engine: Any, tenant: Any, orders: list[Any]) -> list[str]:
+    async with tenant_transaction(owner_engine, str(tenant.id)) as conn:
+        rows = await conn.execute(
+            sa.text("SELECT id, status FROM orders WHERE id = ANY(:ids)"), {"ids": orders}
+        )
+        status = dict(rows.all())
+    return [status[o] for o in orders]
+
+
+async def checked_once(owner_engine: Any, tenant: Any, order: Any) -> None:
+    """One move out of `submitted`, one round of checks: the intake's effect, once."""
+    moves = await scalar(
+        owner_engine,
+        tenant,
+        "SELECT count(*) FROM order_status_history WHERE order_id = :o AND from_status = 'submitted'",
+        o=order,
+    )
+    checks = await scalar(
+        owner_engine, tenant, "SELECT count(*) FROM order_checks WHERE order_id = :o", o=order
+    )
+    assert (moves, checks) == (1, CHECKS_PER_ROUND)
+
+
+async def all_checked(owner_engine: Any, tenant: Any, orders: list[Any]) -> bool:
+    return "submitted" not in await statuses(owner_engine, tenant, orders)
+
+
+def ids(orders: list[Any]) -> str:
+    return ",".join(str(o) for o in orders)
+
+
+async def begun(probe_log: Path) -> bool:
+    return await asyncio.to_thread(lambda: probe_log.exists() and bool(probe_log.read_text().strip()))
+
+
+async def delivered_twice(owner_engine: Any, tenant: Any) -> bool:
+    most = await scalar(
+        owner_engine, tenant, "SELECT max(deliveries) FROM job_deliveries WHERE tenant_id = :t", t=tenant.id
+    )
+    return bool(most and most >= 2)
+
+
+async def any_parked(owner_engine: Any, tenant: Any) -> bool:
+    found = "SELECT count(*) FROM failed_jobs WHERE tenant_id = :t"
+    return bool(await scalar(owner_engine, tenant, found, t=tenant.id))
+
+
+async def died_or_parked(worker: Any, owner_engine: Any, tenant: Any) -> bool:
+    return worker.poll() is not None or await any_parked(owner_engine, tenant)
