@@ -7,41 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from tests.npm_packages import installed
 from tests.orders import orders_ops
 from tests.orders.orders_ops import STEP, ok
 from tests.websockets.test_order_status import WATCH, _order_at_one_east, head
 
 HERE = Path(__file__).resolve().parent / "graphql_ws_client"
-INSTALL = Path(__file__).resolve().parents[2] / ".medgraph" / "test" / "graphql-ws-client"
 
 
 def _installed() -> Path:
-    """The client with its pinned packages (`npm ci`, once per lock file)."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("node and npm are not installed: the reference client cannot run")
-    lock = (HERE / "package-lock.json").read_bytes()
-    INSTALL.mkdir(parents=True, exist_ok=True)
-    for name in ("package.json", "package-lock.json", "client.mjs"):
-        shutil.copy(HERE / name, INSTALL / name)
-    stamp = INSTALL / "node_modules" / ".installed-lock"
-    if not stamp.exists() or stamp.read_bytes() != lock:
-        done = subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund", "--silent"],
-            cwd=INSTALL,
-            capture_output=True,
-            timeout=300,
-        )
-        if done.returncode != 0:
-            pytest.skip(f"npm ci failed: {done.stderr.decode()[-300:]}")
-        stamp.write_bytes(lock)
-    return INSTALL
+    return installed(HERE, "graphql-ws-client", "client.mjs")
 
 
 async def _line(process: Any) -> dict[str, Any]:
