@@ -137,7 +137,7 @@ class UnitOfWork:
             async with self.use() as conn:
                 return await work(conn)
 
-        return await asyncio.shield(asyncio.ensure_future(run()))
+        return await run_to_end(run())
 
     async def fetch_value(self, statement: str, params: Sequence[Any]) -> Any:
         """One value from a statement written in the driver's own SQL (`$1` parameters),
@@ -189,7 +189,14 @@ async def single_statement(engine: AsyncEngine, statement: str, params: Sequence
         finally:
             await greenlet_spawn(pooled.close)
 
-    return await asyncio.shield(asyncio.ensure_future(run()))
+    return await run_to_end(run())
+
+
+async def run_to_end(work: Awaitable[T]) -> T:
+    """`work` run to its end even when its caller is cancelled (the caller still gets its
+    CancelledError at once): a database read cut off mid-statement would leave its pooled
+    connection unusable, or to the garbage collector instead of back in the pool."""
+    return await asyncio.shield(asyncio.ensure_future(work))
 
 
 @asynccontextmanager

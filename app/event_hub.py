@@ -25,7 +25,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.db import tenant_transaction
+from app.db import run_to_end, tenant_transaction
 from app.events import CHANNEL, Event, events_after, last_sequence
 from app.logging import get_logger, safe_exception
 
@@ -157,7 +157,7 @@ class EventHub:
         await self._listen()  # before reading the head: no commit in between goes unheard
         feed = self._feeds.setdefault(tenant_id, _Feed())  # notifications from now on count
         try:
-            head = await _shielded(self._head(tenant_id))
+            head = await run_to_end(self._head(tenant_id))
         except BaseException:
             if not feed.streams:
                 self._feeds.pop(tenant_id, None)
@@ -184,7 +184,7 @@ class EventHub:
             return await last_sequence(conn)
 
     async def read(self, tenant_id: uuid.UUID, after: int) -> list[Event]:
-        return await _shielded(self._read(tenant_id, after))
+        return await run_to_end(self._read(tenant_id, after))
 
     async def _read(self, tenant_id: uuid.UUID, after: int) -> list[Event]:
         async with tenant_transaction(self._engine, str(tenant_id)) as conn:
@@ -274,10 +274,3 @@ class EventHub:
         task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-
-async def _shielded(work: Any) -> Any:
-    """`work` run to its end even when the subscriber that awaits it leaves (its socket
-    closed mid-read): a read cut off mid-statement would leave its pooled connection to
-    the garbage collector instead of back in the pool."""
-    return await asyncio.shield(asyncio.ensure_future(work))
