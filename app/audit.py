@@ -127,4 +127,4 @@ async def write_audits(
         who | {"entity_id": entity_id, "changes": _diff(before, after) | (extra or {})}
         for entity_id, before, after in changes
     ]
-    await conn.execute(sa.insert(audit_log).values(rows))
+    await conn.execute(sa.insert(audit_log), rows)  # executemany: compiled once, cached

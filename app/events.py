@@ -151,7 +151,7 @@ async def emit_all(
         who | {"entity_id": entity_id, "payload": event_type.checked(payload)}
         for entity_id, payload in events
     ]
-    await conn.execute(sa.insert(domain_events).values(rows))
+    await conn.execute(sa.insert(domain_events), rows)  # executemany, in order: sequences follow it
 
 
 _COLUMNS = (

@@ -90,7 +90,7 @@ async def check_orders(
         for position, (key, result) in enumerate(found)
     ]
     if rows:
-        await conn.execute(sa.insert(m.order_checks).values(rows))
+        await conn.execute(sa.insert(m.order_checks), rows)
     passed, failed, failures = [], [], []
     for order, found in zip(waiting, results, strict=True):
         if any(result.outcome == "fail" for _, result in found):

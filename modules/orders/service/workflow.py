@@ -157,7 +157,7 @@ async def record_statuses(
         }
         for order, from_status, reason in reached
     ]
-    await conn.execute(sa.insert(m.order_status_history).values(history))
+    await conn.execute(sa.insert(m.order_status_history), history)
     events = [
         (
             order.id,
