@@ -85,10 +85,11 @@ async def live(
     start = _sequence(after)
     principal = await settled(ctx, _checked_in(ctx, source.permission))
 
-    def wants(event: Event) -> bool:
-        if event.type.startswith(WHO_CHANGED):
-            return True
+    def watched(event: Event) -> bool:
         return event.type in types and (entity_id is None or event.entity_id == entity_id)
+
+    def wants(event: Event) -> bool:  # and a change of who the caller is: re-checked at once
+        return watched(event) or event.type.startswith(WHO_CHANGED)
 
     async with await ctx.events.subscribe(principal.tenant_id, after=start, wants=wants) as stream:
         pending: asyncio.Task[Event] | None = None
@@ -106,9 +107,9 @@ async def live(
                 except StopAsyncIteration:
                     return
                 pending = None
-                wanted = event.type in types and (entity_id is None or event.entity_id == entity_id)
-                if not wanted and not event.type.startswith(WHO_CHANGED):
+                if not wants(event):
                     continue
+                wanted = watched(event)
                 ctx.renew()
                 read = _read(ctx, source, event.entity_id if wanted else None)
                 refused, row = await settled(ctx, read)
