@@ -89,15 +89,16 @@ class RelayMiddleware(Middleware):  # type: ignore[misc]
 
 def run_one(settings: Settings, api_url: str, threads: int, extra: Sequence[str] = ()) -> None:
     """One worker process, until SIGTERM or SIGINT."""
+    # First: a stop asked for while the worker starts up is a clean stop once it is up.
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
     configure_logging(settings.log_level, settings.log_json)
     broker = make_broker(settings, api_url, threads)
     import_actors(extra)
     runtime = Runtime(settings, api_url, broker)
     declare_actors(runtime)
     broker.add_middleware(RelayMiddleware(runtime))
-    stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
     worker = dramatiq.Worker(broker, worker_threads=threads)
     worker.start()
     log.info("worker_started", threads=threads, queues=sorted(broker.get_declared_queues()))

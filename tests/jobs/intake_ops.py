@@ -92,3 +92,15 @@ async def any_parked(owner_engine: Any, tenant: Any) -> bool:
 
 async def died_or_parked(worker: Any, owner_engine: Any, tenant: Any) -> bool:
     return worker.poll() is not None or await any_parked(owner_engine, tenant)
+
+
+async def workers_listening(owner_engine: Any, count: int) -> bool:
+    """Whether `count` worker processes are up: each one's relay holds a LISTEN connection."""
+    async with owner_engine.connect() as conn:
+        found = await conn.scalar(
+            sa.text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE application_name = 'medgraph-worker' AND query LIKE 'LISTEN%'"
+            )
+        )
+    return int(found) >= count

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app.db import tenant_transaction
 from app.settings import get_settings
 from schema.relay import from_global_id
-from tests.jobs.intake_ops import all_checked, scalar, until
+from tests.jobs.intake_ops import all_checked, scalar, until, workers_listening
 from tests.jobs_support import alone, stop, worker_process
 from tests.orders.orders_ops import draft
 
@@ -47,6 +47,7 @@ async def test_a_stuck_order_is_checked_once_by_the_sweep(owner_url, owner_engin
         order = await _stuck(owner_engine, tenant_a)
         workers = [worker_process(owner_url, **SWEEP) for _ in range(2)]
         try:
+            await until(lambda: workers_listening(owner_engine, 2), 60, "both workers up")
             await until(lambda: all_checked(owner_engine, tenant_a, [order]), 60, "the sweep to check it")
         finally:
             assert [stop(w) for w in workers] == [0, 0]
