@@ -4,7 +4,9 @@ waiting for the worker processes, and counting what the intake did to each order
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -12,8 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.db import tenant_transaction
-from schema.relay import from_global_id
-from tests.orders.orders_ops import CREATE, STEP, draft, ok
+from schema.relay import from_global_id, to_global_id
+from tests.orders.orders_ops import CREATE, STEP, draft, facility, ok
 
 PROBE = "tests.jobs.probe_check"
 
@@ -104,3 +106,28 @@ async def workers_listening(owner_engine: Any, count: int) -> bool:
             )
         )
     return int(found) >= count
+
+
+async def park_intake_job(owner_engine: Any, tenant: Any, order: dict[str, Any]) -> str:
+    """The order's intake job, parked as a worker that kept dying leaves it."""
+    pk = from_global_id(order["id"])[1]
+    payload = {"facility_id": str(from_global_id(facility(tenant))[1]), "status": "submitted", "round": 1}
+    row = {
+        "tenant_id": tenant.id,
+        "message_id": uuid.uuid4(),
+        "queue": "default",
+        "actor": "orders.check_submission",
+        "args": [str(tenant.id), [[0, "order.submitted", str(pk), payload]]],
+        "reason": "worker_died",
+        "error": "its worker stopped 3 times while running it",
+        "attempts": 1,
+        "deliveries": 4,
+    }
+    columns = ", ".join(row)
+    values = ", ".join(f"CAST(:{k} AS jsonb)" if k == "args" else f":{k}" for k in row)
+    async with tenant_transaction(owner_engine, str(tenant.id)) as conn:
+        found = await conn.scalar(
+            sa.text(f"INSERT INTO failed_jobs ({columns}) VALUES ({values}) RETURNING id"),
+            row | {"args": json.dumps(row["args"])},
+        )
+    return to_global_id("FailedJob", found)

@@ -4,7 +4,6 @@ nothing, when retried twice, unknown, another tenant's, or without the permissio
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -12,8 +11,9 @@ import sqlalchemy as sa
 
 from app.db import tenant_transaction
 from schema.relay import from_global_id, to_global_id
+from tests.jobs.intake_ops import park_intake_job
 from tests.orders import orders_ops
-from tests.orders.orders_ops import checked, draft, facility
+from tests.orders.orders_ops import checked, draft
 
 FAILED = """query($f: FailedJobFilter) { failedJobs(first: 10, filter: $f) { totalCount nodes {
   id actor queue reason error attempts deliveries failedAt retriedAt retriedBy { email } } } }"""
@@ -33,35 +33,10 @@ async def _stuck_order(owner_engine: Any, tenant: Any) -> dict[str, Any]:
     return order | {"status": "SUBMITTED"}
 
 
-async def _park(owner_engine: Any, tenant: Any, order: dict[str, Any]) -> str:
-    """The order's intake job, parked as a worker that kept dying leaves it."""
-    pk = from_global_id(order["id"])[1]
-    payload = {"facility_id": str(from_global_id(facility(tenant))[1]), "status": "submitted", "round": 1}
-    row = {
-        "tenant_id": tenant.id,
-        "message_id": uuid.uuid4(),
-        "queue": "default",
-        "actor": "orders.check_submission",
-        "args": [str(tenant.id), [[0, "order.submitted", str(pk), payload]]],
-        "reason": "worker_died",
-        "error": "its worker stopped 3 times while running it",
-        "attempts": 1,
-        "deliveries": 4,
-    }
-    columns = ", ".join(row)
-    values = ", ".join(f"CAST(:{k} AS jsonb)" if k == "args" else f":{k}" for k in row)
-    async with tenant_transaction(owner_engine, str(tenant.id)) as conn:
-        found = await conn.scalar(
-            sa.text(f"INSERT INTO failed_jobs ({columns}) VALUES ({values}) RETURNING id"),
-            row | {"args": json.dumps(row["args"])},
-        )
-    return to_global_id("FailedJob", found)
-
-
 async def test_an_admin_lists_and_retries_a_failed_job(owner_engine, tenant_a, tenant_b, jobs_worker):
     orders_ops.WATCH["engine"] = owner_engine
     order = await _stuck_order(owner_engine, tenant_a)
-    job = await _park(owner_engine, tenant_a, order)
+    job = await park_intake_job(owner_engine, tenant_a, order)
 
     listed = (await tenant_a.query(FAILED, {"f": {"reasons": ["WORKER_DIED"]}}))["failedJobs"]
     assert listed["totalCount"] == 1
@@ -86,7 +61,7 @@ async def test_an_admin_lists_and_retries_a_failed_job(owner_engine, tenant_a, t
 
 
 async def test_failed_jobs_are_the_tenants_own_and_an_admins(owner_engine, tenant_a, tenant_b):
-    job = await _park(owner_engine, tenant_a, await _stuck_order(owner_engine, tenant_a))
+    job = await park_intake_job(owner_engine, tenant_a, await _stuck_order(owner_engine, tenant_a))
     assert (await tenant_b.query(FAILED))["failedJobs"]["totalCount"] == 0
     malformed = await tenant_a.raw(RETRY, {"id": "nope"})
     assert malformed["errors"][0]["extensions"]["code"] == "INVALID_ID"

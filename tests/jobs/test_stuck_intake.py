@@ -10,9 +10,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.db import tenant_transaction
+from app.jobs import job_events
 from app.settings import get_settings
-from schema.relay import from_global_id
-from tests.jobs.intake_ops import all_checked, scalar, until, workers_listening
+from schema.relay import from_global_id, to_global_id
+from tests.jobs.intake_ops import all_checked, park_intake_job, scalar, until, workers_listening
 from tests.jobs_support import alone, stop, worker_process
 from tests.orders.orders_ops import draft
 
@@ -61,3 +62,20 @@ async def test_a_stuck_order_is_checked_once_by_the_sweep(owner_url, owner_engin
         owner_engine, tenant_a, "SELECT count(*) FROM order_checks WHERE order_id = :o", o=order
     )
     assert (moves, checks) == (1, 4)  # the orders module's four checks, one round
+
+
+async def test_the_sweep_resends_stuck_orders_in_one_batch_but_not_a_parked_one(
+    owner_engine, api_engine, tenant_a
+):
+    from modules.orders.actors import requeue_stuck
+
+    with alone():
+        stuck = [await _stuck(owner_engine, tenant_a) for _ in range(3)]
+        parked_order = {"id": to_global_id("Order", stuck[1])}
+        await park_intake_job(owner_engine, tenant_a, parked_order)
+        settings = get_settings().model_copy(update={"intake_stuck_after_seconds": 60})
+        async with tenant_transaction(api_engine, str(tenant_a.id)) as conn:
+            messages = await requeue_stuck(conn, tenant_a.id, settings)
+    (message,) = messages  # one batch
+    resent = [event.entity_id for event in job_events(message.args)]
+    assert sorted(resent) == sorted([stuck[0], stuck[2]])
