@@ -14,6 +14,7 @@ any scale), as the acme-medical tenant:
 
     .venv/bin/python scripts/bench/intake.py                    # 5,000 orders, 8 threads
     .venv/bin/python scripts/bench/intake.py --orders 2000 --threads 4
+    .venv/bin/python scripts/bench/intake.py --failing 0.5         # half of them fail a check
 """
 
 from __future__ import annotations
@@ -52,8 +53,10 @@ async def _columns(conn, table: str, skip: set[str]) -> list[str]:  # type: igno
     return [r[0] for r in rows if r[0] not in skip and r[0] not in generated]
 
 
-async def make_orders(db: peer_db.Database, count: int) -> str:
-    """`count` submitted orders with their events; the tenant's id."""
+async def make_orders(db: peer_db.Database, count: int, failing: float = 0.0) -> str:
+    """`count` submitted orders with their events; the tenant's id. A `failing` share of
+    them asks for delivery today, which the lead-time check fails: those go to
+    needs_attention, each with its own reasons."""
     conn = await db.connect()
     try:
         tenant = await conn.fetchval("SELECT id FROM tenants WHERE slug = $1", TENANT)
@@ -83,7 +86,8 @@ async def make_orders(db: peer_db.Database, count: int) -> str:
                 "submitted_at": "now()",
                 "reviewed_at": "NULL",
                 "internal_notes": f"'{MARK}'",
-                "requested_delivery_date": "current_date + 30",
+                "requested_delivery_date": f"CASE WHEN b.i <= {int(count * failing)} THEN current_date "
+                "ELSE current_date + 30 END",
                 "attention_reasons": "'{}'::text[]",
                 "created_at": "now()",
                 "updated_at": "now()",
@@ -128,6 +132,20 @@ async def left(db: peer_db.Database, tenant: str) -> int:
         await conn.close()
 
 
+async def outcome(db: peer_db.Database, tenant: str) -> dict[str, int]:
+    """How many of the orders ended in each status."""
+    conn = await db.connect()
+    try:
+        async with conn.transaction():
+            await conn.execute("SELECT set_config('app.tenant_id', $1, true)", tenant)
+            rows = await conn.fetch(
+                "SELECT status, count(*) FROM orders WHERE internal_notes = $1 GROUP BY status", MARK
+            )
+            return {r[0]: r[1] for r in rows}
+    finally:
+        await conn.close()
+
+
 async def clean(db: peer_db.Database, tenant: str) -> None:
     conn = await db.connect()
     try:
@@ -147,12 +165,13 @@ def main() -> None:
     )
     parser.add_argument("--orders", type=int, default=5000)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--failing", type=float, default=0.0, help="share of orders that fail a check (0-1)")
     args = parser.parse_args()
     env = ps.medgraph_env(DATA_DIR)
     medgraph = str(peer_db.ROOT / ".venv/bin/medgraph")
     subprocess.run([medgraph, "migrate"], env=env, check=True, cwd=peer_db.ROOT)
     db = peer_db.start_database(DATA_DIR)
-    tenant = asyncio.run(make_orders(db, args.orders))
+    tenant = asyncio.run(make_orders(db, args.orders, args.failing))
     print(f"{args.orders} orders submitted; one worker process, {args.threads} threads", file=sys.stderr)
     started = time.perf_counter()
     command = [medgraph, "worker", "--processes", "1", "--threads", str(args.threads)]
@@ -164,15 +183,17 @@ def main() -> None:
                 first = time.perf_counter()
             time.sleep(0.2)
         done = time.perf_counter()
+        print(f"ended as: {asyncio.run(outcome(db, tenant))}", file=sys.stderr)
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(60)
         asyncio.run(clean(db, tenant))
     total, steady = done - started, done - (first or started)
-    print("| orders | threads | drained in s | orders/s from worker start | orders/s from first move |")
-    print("|---:|---:|---:|---:|---:|")
+    columns = ("orders", "failing", "threads", "drained in s", "orders/s from worker start", "from 1st move")
+    print("| " + " | ".join(columns) + " |")
+    print("|---:|---:|---:|---:|---:|---:|")
     rates = f"{args.orders / total:.0f} | {args.orders / steady:.0f}"
-    print(f"| {args.orders} | {args.threads} | {total:.1f} | {rates} |")
+    print(f"| {args.orders} | {args.failing:.0%} | {args.threads} | {total:.1f} | {rates} |")
 
 
 if __name__ == "__main__":
