@@ -109,6 +109,7 @@ def messages_for(events: Sequence[Event]) -> list[dramatiq.Message[Any]]:
     crashed before recording that it had) sends the same messages where the page is the
     same; where it has grown meanwhile, a copy holds events done already, which the
     handler finds done (handlers are idempotent)."""
+    assert len({e.tenant_id for e in events}) <= 1, "one tenant's events: a job runs scoped to one tenant"
     messages = []
     for job in {j.name: j for event in events for j in reactions(event.type)}.values():
         mine = [e for e in events if e.type == job.on.name]
@@ -125,15 +126,20 @@ def messages_again(
 ) -> list[dramatiq.Message[Any]]:
     """A job's messages made again without their events (a periodic job resending work
     that seems lost), for each (entity, payload, key): sequence 0, the payload checked as
-    the event's, in messages of up to the job's batch whose IDs come from the keys."""
+    the event's. One message each, its ID from its key, so the same work resent on every
+    tick is the same message (a broker that keeps message IDs holds it once; a copy finds
+    its work done): a batch's ID would change with whatever else was stuck beside it."""
     job = JOBS[name]
     assert job.on is event, f"{name} reacts to {job.on.name}, not {event.name}"
-    messages = []
-    for chunk in _chunks(list(work), job.batch):
-        carried = [[0, event.name, str(entity), event.checked(payload)] for entity, payload, _ in chunk]
-        key = f"{tenant_id}:again:{name}:" + ",".join(k for _, _, k in chunk)
-        messages.append(_message(job, tenant_id, carried, key))
-    return messages
+    return [
+        _message(
+            job,
+            tenant_id,
+            [[0, event.name, str(entity), event.checked(payload)]],
+            f"{tenant_id}:again:{name}:{key}",
+        )
+        for entity, payload, key in work
+    ]
 
 
 def split_message(message: Any) -> list[dramatiq.Message[Any]]:
@@ -174,7 +180,12 @@ def send_all(broker: dramatiq.Broker, messages: Sequence[dramatiq.Message[Any]])
 
 
 def job_events(args: Sequence[Any]) -> list[JobEvent]:
-    """The events a message's arguments carry."""
+    """The events a message's arguments carry: (tenant, [[sequence, type, entity,
+    payload], ...]), or one event as (tenant, sequence, type, entity, payload), the shape
+    of messages (and parked jobs) from before batches."""
+    if len(args) == 5:
+        tenant, *event = args
+        args = (tenant, [event])
     tenant, events = args
     return [
         JobEvent(

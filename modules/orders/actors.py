@@ -23,7 +23,7 @@ from app.settings import Settings
 from app.tables import failed_jobs
 from modules.orders import models as m
 from modules.orders.events import ORDER_SUBMITTED
-from modules.orders.service.submission import check_orders
+from modules.orders.service.submission import check_orders, submission_rounds
 
 JOB = "orders.check_submission"
 STUCK_PAGE = 500  # a tick sends at most this many; the next tick sends the rest
@@ -34,7 +34,7 @@ BATCH = 100  # orders a worker checks in one transaction, when that many wait
 async def check_submission(conn: AsyncConnection, actor: Actor, events: Sequence[JobEvent]) -> None:
     """Idempotent: an order no longer `submitted` (checked before, or cancelled) is left
     as it is, so a second delivery changes nothing."""
-    await check_orders(conn, actor, [(_order(event), int(event.payload["round"])) for event in events])
+    await check_orders(conn, actor, [_order(event) for event in events])
 
 
 def _order(event: JobEvent) -> uuid.UUID:
@@ -59,7 +59,9 @@ async def requeue_stuck(conn: AsyncConnection, tenant_id: uuid.UUID, settings: S
     parked = sa.exists().where(
         failed_jobs.c.actor == JOB,
         failed_jobs.c.retried_at.is_(None),
-        failed_jobs.c.args[(1, 0, 2)].astext == sa.cast(m.orders.c.id, sa.Text),  # a parked job's one order
+        # A parked job's one order (in a job parked before batches: its fourth argument).
+        sa.func.coalesce(failed_jobs.c.args[(1, 0, 2)].astext, failed_jobs.c.args[3].astext)
+        == sa.cast(m.orders.c.id, sa.Text),
     )
     since = sa.func.coalesce(m.orders.c.submitted_at, m.orders.c.created_at)
     found = await conn.execute(
@@ -69,24 +71,14 @@ async def requeue_stuck(conn: AsyncConnection, tenant_id: uuid.UUID, settings: S
         .limit(STUCK_PAGE)
     )
     stuck = list(found)
-    history = m.order_status_history.c
-    rounds: dict[uuid.UUID, int] = {
-        row[0]: row[1]
-        for row in (
-            await conn.execute(
-                sa.select(history.order_id, sa.func.count())
-                .where(history.order_id.in_([o.id for o in stuck]), history.to_status == "submitted")
-                .group_by(history.order_id)
-            )
-        )
-    }
+    rounds = await submission_rounds(conn, [o.id for o in stuck])
     work = [
         (
             order.id,
             {
                 "facility_id": order.facility_id,
                 "status": "submitted",
-                "round": max(int(rounds.get(order.id, 0)), 1),
+                "round": rounds[order.id],
             },
             f"{order.id}:{order.version}",
         )

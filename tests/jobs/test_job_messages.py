@@ -47,18 +47,27 @@ def test_a_split_message_is_one_message_per_event_under_ids_of_its_own():
     assert [p.message_id for p in split_message(message)] == [p.message_id for p in parts]
 
 
-def test_work_sent_again_goes_in_batches_with_the_events_payload_checked():
+def test_work_sent_again_is_one_message_per_order_under_its_own_key():
     work = [
         (uuid.uuid4(), {"facility_id": uuid.uuid4(), "status": "submitted", "round": 2}, f"k{i}")
-        for i in range(150)
+        for i in range(3)
     ]
     messages = messages_again(JOB, TENANT, ORDER_SUBMITTED, work)
-    assert [len(m.args[1]) for m in messages] == [BATCH, 50]
+    assert [len(m.args[1]) for m in messages] == [1, 1, 1]
     first = job_events(messages[0].args)[0]
     assert (first.sequence, first.entity_id, first.payload["round"]) == (0, work[0][0], 2)
     assert isinstance(first.payload["facility_id"], str)  # checked as the event's payload: IDs as text
+    # Resent on the next tick beside other stuck orders: still the same message.
+    again = messages_again(JOB, TENANT, ORDER_SUBMITTED, work[1:2])
+    assert again[0].message_id == messages[1].message_id
     with pytest.raises(AssertionError):
         messages_again(JOB, TENANT, ORDER_STATUS_CHANGED, work)
+
+
+def test_a_message_from_before_batches_is_read_as_one_event():
+    entity = uuid.uuid4()
+    (event,) = job_events([str(TENANT), 7, ORDER_SUBMITTED.name, str(entity), {"round": 1}])
+    assert (event.tenant_id, event.sequence, event.entity_id) == (TENANT, 7, entity)
 
 
 def test_a_batch_is_bounded():

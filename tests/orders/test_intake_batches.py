@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from app.audit import Actor
 from app.db import tenant_transaction
 from modules.orders.service.submission import check_orders
+from schema.relay import to_global_id
 from tests.jobs.intake_ops import submitted
 from tests.jobs_support import alone
-from tests.orders.orders_ops import delivery_date, draft_input, make_product
+from tests.orders.orders_ops import STEP, UPDATE, delivery_date, draft_input, make_product, ok
 from tests.support import recorded_statements
 
 CHECKS_PER_ROUND = 4  # the orders module's own
@@ -25,7 +26,7 @@ async def _check(api_engine: Any, tenant: Any, orders: list[Any]) -> list[str]:
     statements it ran."""
     with recorded_statements(api_engine) as statements:
         async with tenant_transaction(api_engine, str(tenant.id)) as conn:
-            checked = await check_orders(conn, Actor(tenant.id, None, "job:test"), [(o, 1) for o in orders])
+            checked = await check_orders(conn, Actor(tenant.id, None, "job:test"), orders)
     assert checked == len(orders)
     return statements
 
@@ -77,9 +78,7 @@ async def test_passing_and_failing_orders_in_one_batch_each_end_as_alone(owner_e
         await _check(api_engine, tenant_a, [passing[0], failing[0], passing[1], failing[1]])
         # Sent again (a second delivery): nothing more happens to any of them.
         async with tenant_transaction(api_engine, str(tenant_a.id)) as conn:
-            again = await check_orders(
-                conn, Actor(tenant_a.id, None, "job:test"), [(o, 1) for o in passing + failing]
-            )
+            again = await check_orders(conn, Actor(tenant_a.id, None, "job:test"), passing + failing)
     assert again == 0
     effects = await _effects(owner_engine, tenant_a, passing + failing)
     assert (effects["history"], effects["audit"], effects["events"]) == (4, 4, 4)
@@ -92,3 +91,27 @@ async def test_passing_and_failing_orders_in_one_batch_each_end_as_alone(owner_e
     assert any("50 ordered, at most 10 available" in r for r in late_reasons)
     assert not any("day(s)" in r for r in late_reasons)
     assert {orders[o].version for o in passing + failing} == {3}  # draft 1, submitted 2, checked 3
+
+
+async def test_an_order_submitted_again_is_checked_in_its_new_round(owner_engine, api_engine, tenant_a):
+    """Whatever round a message names (a copy of the first submission's, running after the
+    second), the order is checked in the round its history says it is in."""
+    product = await make_product(owner_engine, tenant_a)
+    with alone():
+        soon = draft_input(tenant_a, product, 1, requestedDeliveryDate=delivery_date(1))
+        order = await submitted(owner_engine, tenant_a, soon)
+        await _check(api_engine, tenant_a, [order])  # round 1: needs attention (lead time)
+        node = to_global_id("Order", order)
+        version = (await _effects(owner_engine, tenant_a, [order]))["orders"][order].version
+        later = {"id": node, "version": version, "requestedDeliveryDate": delivery_date(30)}
+        fixed = await ok(tenant_a, UPDATE, "updateOrder", later)
+        await ok(tenant_a, STEP["submitOrder"], "submitOrder", {"id": node, "version": fixed["version"]})
+        await _check(api_engine, tenant_a, [order])
+    async with tenant_transaction(owner_engine, str(tenant_a.id)) as conn:
+        rounds = await conn.execute(
+            sa.text(
+                "SELECT round, count(*) FROM order_checks WHERE order_id = :o GROUP BY round ORDER BY round"
+            ),
+            {"o": order},
+        )
+        assert [tuple(r) for r in rounds] == [(1, CHECKS_PER_ROUND), (2, CHECKS_PER_ROUND)]

@@ -105,7 +105,7 @@ async def test_check_order_runs_once(owner_engine, tenant_a):
         before = await conn.scalar(
             sa.text("SELECT count(*) FROM order_checks WHERE order_id = :id"), {"id": pk}
         )
-        row = await check_order(conn, actor, pk, 1)
+        row = await check_order(conn, actor, pk)
         after = await conn.scalar(
             sa.text("SELECT count(*) FROM order_checks WHERE order_id = :id"), {"id": pk}
         )

@@ -45,35 +45,29 @@ async def submit_order(conn: AsyncConnection, actor: Actor, values: dict[str, An
         problems.add("input.items", "REQUIRED", "Add at least one item")
     problems.raise_if_any()
     await reprice(conn, actor, before)
-    rounds = await conn.scalar(
-        sa.select(sa.func.count()).where(
-            m.order_status_history.c.order_id == before.id, m.order_status_history.c.to_status == "submitted"
-        )
-    )
     order = await move(conn, actor, before, "submitOrder", note, attention_reasons=[], **totals())
-    payload = {"facility_id": order.facility_id, "status": order.status, "round": int(rounds or 0) + 1}
+    rounds = await submission_rounds(conn, [order.id])
+    payload = {"facility_id": order.facility_id, "status": order.status, "round": rounds[order.id]}
     await emit(conn, actor, ORDER_SUBMITTED, "Order", order.id, payload)
     return order
 
 
-async def check_order(conn: AsyncConnection, actor: Actor, order_id: uuid.UUID, round: int) -> Any:
+async def check_order(conn: AsyncConnection, actor: Actor, order_id: uuid.UUID) -> Any:
     """`check_orders` for one order: the order as it is afterwards (None when not visible)."""
-    await check_orders(conn, actor, [(order_id, round)])
+    await check_orders(conn, actor, [order_id])
     return (await conn.execute(sa.select(*readable(m.orders)).where(m.orders.c.id == order_id))).first()
 
 
-async def check_orders(
-    conn: AsyncConnection, actor: Actor, submitted: Sequence[tuple[uuid.UUID, int]]
-) -> int:
-    """Run the submission checks on submitted orders, each (order ID, round), and move
-    each on: to review, or to needs_attention with the failures' reasons. The whole batch
-    costs a fixed number of statements, however many orders it holds. Idempotent: an
-    order no longer `submitted` (checked already, or cancelled meanwhile) is left as it
-    is. Answers how many orders it checked."""
-    rounds = dict(submitted)
-    waiting = [o for o in await lock_rows(conn, m.orders, list(rounds)) if o.status == "submitted"]
+async def check_orders(conn: AsyncConnection, actor: Actor, order_ids: Sequence[uuid.UUID]) -> int:
+    """Run the submission checks on submitted orders and move each on: to review, or to
+    needs_attention with the failures' reasons. The whole batch costs a fixed number of
+    statements, however many orders it holds. Idempotent: an order no longer `submitted`
+    (checked already, or cancelled meanwhile) is left as it is. Answers how many orders
+    it checked."""
+    waiting = [o for o in await lock_rows(conn, m.orders, list(set(order_ids))) if o.status == "submitted"]
     if not waiting:
         return 0
+    rounds = await submission_rounds(conn, [o.id for o in waiting])
     items = await items_of_orders(conn, [o.id for o in waiting])
     results = await SUBMISSION_CHECKS.run(conn, [OrderUnderCheck(o, items[o.id]) for o in waiting])
     rows = [
@@ -111,4 +105,18 @@ async def check_orders(
     return len(waiting)
 
 
-__all__ = ["check_order", "check_orders", "submit_order"]
+async def submission_rounds(conn: AsyncConnection, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Each order's submission round, as its history says (read under the order's lock):
+    a message that names an older round (a copy sent again after a resubmission) checks
+    the round the order is in, never one it has left."""
+    history = m.order_status_history.c
+    found = await conn.execute(
+        sa.select(history.order_id, sa.func.count())
+        .where(history.order_id.in_(order_ids), history.to_status == "submitted")
+        .group_by(history.order_id)
+    )
+    counted = {order_id: int(count) for order_id, count in found}
+    return {order_id: max(counted.get(order_id, 0), 1) for order_id in order_ids}
+
+
+__all__ = ["check_order", "check_orders", "submission_rounds", "submit_order"]
