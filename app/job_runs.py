@@ -14,15 +14,21 @@ Each run:
    raised are kept: its message may hold PHI, so it reaches neither the broker (the
    retried message's traceback) nor `failed_jobs`.
 
-A message of many events that fails, or whose worker keeps dying, is not retried or
-parked whole: it is split, one message per event, and each of those runs, is retried and
-is parked alone. So one poison event holds back none of its batch, and what an admin
+A message whose worker died while it ran comes back as a suspect, and runs alone in its
+worker process: no other job starts until it ends. A message that kills its worker then
+takes only itself down on its next deliveries, and the jobs that happened to run beside
+it the first time are not counted down to parking with it.
+
+A message of many events that fails twice, or whose worker keeps dying, is not retried
+or parked whole: it is split, one message per event, and each of those runs, is retried
+and is parked alone. So one poison event holds back none of its batch, and what an admin
 sees in `failed_jobs` is the one event that failed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from typing import Any
 
@@ -35,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.audit import Actor
 from app.db import tenant_transaction
-from app.jobs import JOBS, Job, Runtime, job_events, send_all, split_message
+from app.jobs import JOBS, Job, JobEvent, Runtime, job_events, send_all, split_message
 from app.logging import get_logger, safe_frames
 from app.tables import failed_jobs, job_deliveries
 
@@ -74,8 +80,17 @@ def declare_actors(runtime: Runtime) -> None:
 
 async def run(runtime: Runtime, job: Job, message: Any) -> None:
     events = job_events(message.args)
-    tenant = str(events[0].tenant_id)
     attempt = int(message.options.get("retries", 0))
+    earlier = await _earlier_deliveries(runtime.engine, message.message_id, attempt, str(events[0].tenant_id))
+    # Counted once its turn has come: a worker that dies while the job waits behind a
+    # suspect has not run it.
+    async with runtime.turns.alone() if earlier else runtime.turns.shared():
+        await _take(runtime, job, message, events, attempt)
+
+
+async def _take(runtime: Runtime, job: Job, message: Any, events: list[JobEvent], attempt: int) -> None:
+    """One delivery of the message: counted, bounded, worked, and what a failure leads to."""
+    tenant = str(events[0].tenant_id)
     deliveries, done = await _count_delivery(runtime.engine, job, message.message_id, attempt, tenant)
     if done:
         log.info("job_done_before", job=job.name, message_id=message.message_id)
@@ -88,20 +103,15 @@ async def run(runtime: Runtime, job: Job, message: Any) -> None:
         await park(runtime.engine, job, message, "worker_died", died, attempt, deliveries)
         return
     try:
-        async with tenant_transaction(runtime.engine, tenant) as conn:
-            if await _done_or_lock(conn, message.message_id):
-                log.info("job_done_before", job=job.name, message_id=message.message_id)
-                return
-            system = Actor(events[0].tenant_id, None, request_id=f"job:{message.message_id}")
-            await job.handler(conn, system, events)
-            await _record_done(conn, message.message_id, attempt)  # with the work, or not at all
+        await _work(runtime, job, message, attempt, events)
         return
     except Exception as exc:  # noqa: BLE001 - kept as its type and place only, raised below
         error = describe(exc)
     # Out of the `except` block: nothing raised from here on carries the error (its
     # message may hold PHI) along as its context.
     log.warning("job_failed", job=job.name, message_id=message.message_id, attempt=attempt, error=error)
-    if len(events) > 1:
+    if len(events) > 1 and attempt >= min(1, runtime.settings.job_max_retries):
+        # Retried once whole (a deadlock, a lost connection), then split.
         await _split(runtime, job, message, attempt, error)
         return
     if attempt >= runtime.settings.job_max_retries:
@@ -114,19 +124,37 @@ async def run(runtime: Runtime, job: Job, message: Any) -> None:
     raise JobFailed(error) from None
 
 
+async def _work(runtime: Runtime, job: Job, message: Any, attempt: int, events: list[JobEvent]) -> None:
+    """The handler on the events, and the message recorded done, in one transaction."""
+    async with tenant_transaction(runtime.engine, str(events[0].tenant_id)) as conn:
+        if await _done_or_lock(conn, message.message_id):
+            log.info("job_done_before", job=job.name, message_id=message.message_id)
+            return
+        system = Actor(events[0].tenant_id, None, request_id=f"job:{message.message_id}")
+        await job.handler(conn, system, events)
+        await _record_done(conn, message.message_id, attempt)  # with the work, or not at all
+
+
 async def _split(runtime: Runtime, job: Job, message: Any, attempt: int, why: str) -> None:
     """Send each of the message's events as a message of its own, then record the message
     done. Sent first: a worker that dies in between leaves the message to be split again,
-    into the same messages, whose copies find their work done."""
+    into the same messages, whose copies find their work done. A split that cannot be
+    sent is retried whole by Dramatiq, and parked whole once the retries are spent."""
     try:
         await asyncio.to_thread(send_all, runtime.broker, split_message(message))
         async with tenant_transaction(runtime.engine, message.args[0]) as conn:
             await _record_done(conn, message.message_id, attempt)
-    except Exception as exc:  # noqa: BLE001 - retried whole by Dramatiq, and split again
-        raise JobFailed(describe(exc)) from None
-    log.warning(
-        "job_split", job=job.name, message_id=message.message_id, events=len(message.args[1]), why=why
-    )
+    except Exception as exc:  # noqa: BLE001 - kept as its type and place only
+        error = describe(exc)
+    else:
+        log.warning(
+            "job_split", job=job.name, message_id=message.message_id, events=len(message.args[1]), why=why
+        )
+        return
+    if attempt >= runtime.settings.job_max_retries:
+        with contextlib.suppress(Exception):
+            await park(runtime.engine, job, message, "retries_exhausted", error, attempt, 0)
+    raise JobFailed(error) from None
 
 
 async def _record_done(conn: AsyncConnection, message_id: str, attempt: int) -> None:
@@ -149,6 +177,20 @@ async def _done_or_lock(conn: AsyncConnection, message_id: str) -> bool:
         .with_for_update()
     )
     return any(done_at is not None for (done_at,) in rows)
+
+
+async def _earlier_deliveries(engine: AsyncEngine, message_id: str, attempt: int, tenant: str) -> int:
+    """How many deliveries of this attempt began before and did not finish (a worker died
+    in each): more than none makes the message a suspect."""
+    async with tenant_transaction(engine, tenant) as conn:
+        found = await conn.scalar(
+            sa.select(job_deliveries.c.deliveries).where(
+                job_deliveries.c.message_id == uuid.UUID(message_id),
+                job_deliveries.c.attempt == attempt,
+                job_deliveries.c.done_at.is_(None),
+            )
+        )
+    return int(found or 0)
 
 
 async def _count_delivery(

@@ -17,9 +17,11 @@ How a message runs, survives a crash and is parked is app/job_runs.py's.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -199,14 +201,56 @@ def _text(value: uuid.UUID | None) -> str | None:
     return None if value is None else str(value)
 
 
+class Turns:
+    """Who runs, in one worker process: jobs run side by side (`shared`), except a suspect
+    (`alone`): a message whose worker died while it ran waits for the jobs in hand to end,
+    and no other job starts until it has. Waiting suspects go first."""
+
+    def __init__(self) -> None:
+        self._changed = asyncio.Condition()  # bound to the jobs' event loop when first used
+        self._running = 0
+        self._alone = False
+        self._suspects_waiting = 0
+
+    @contextlib.asynccontextmanager
+    async def shared(self) -> AsyncIterator[None]:
+        async with self._changed:
+            await self._changed.wait_for(lambda: not self._alone and not self._suspects_waiting)
+            self._running += 1
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self._running -= 1
+                self._changed.notify_all()
+
+    @contextlib.asynccontextmanager
+    async def alone(self) -> AsyncIterator[None]:
+        async with self._changed:
+            self._suspects_waiting += 1
+            try:
+                await self._changed.wait_for(lambda: not self._alone and not self._running)
+            finally:
+                self._suspects_waiting -= 1
+                self._changed.notify_all()  # cancelled while waiting: the jobs behind it go on
+            self._alone = True
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self._alone = False
+                self._changed.notify_all()
+
+
 @dataclass
 class Runtime:
-    """What the jobs of one worker process share: settings, the broker and, on the
-    worker's event loop, one engine."""
+    """What the jobs of one worker process share: settings, the broker, whose turn it is
+    and, on the worker's event loop, one engine."""
 
     settings: Settings
     api_url: str
     broker: dramatiq.Broker
+    turns: Turns = field(default_factory=Turns)
     _engine: AsyncEngine | None = field(default=None, repr=False)
 
     @property

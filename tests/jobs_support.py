@@ -98,9 +98,11 @@ def rabbitmq_reachable() -> str | None:
     return None
 
 
-def worker_process(owner_url: str, *imports: str, **settings: str) -> subprocess.Popen[bytes]:
-    """`medgraph worker` (one process, one thread) on the test database, in a process
-    group of its own (so a test can kill it and everything it started)."""
+def worker_process(
+    owner_url: str, *imports: str, threads: int = 1, **settings: str
+) -> subprocess.Popen[bytes]:
+    """`medgraph worker` (one process, `threads` threads) on the test database, in a
+    process group of its own (so a test can kill it and everything it started)."""
     env = {
         **os.environ,
         "MEDGRAPH_API_DATABASE_URL": api_url_for(owner_url, get_settings()),
@@ -111,7 +113,7 @@ def worker_process(owner_url: str, *imports: str, **settings: str) -> subprocess
         "MEDGRAPH_INTAKE_STUCK_AFTER_SECONDS": str(QUIET_SWEEP["intake_stuck_after_seconds"]),
         **{f"MEDGRAPH_{k.upper()}": v for k, v in settings.items()},
     }
-    command = [sys.executable, "-m", "medgraph.cli", "worker", "--threads", "1"]
+    command = [sys.executable, "-m", "medgraph.cli", "worker", "--threads", str(threads)]
     for name in imports:
         command += ["--import", name]
     return subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True, preexec_fn=_die_with_parent)

@@ -6,7 +6,9 @@
 - MEDGRAPH_TEST_PROBE_LOG: a file each run appends "<order id>" to, before anything else;
 - MEDGRAPH_TEST_PROBE_SLEEP: seconds to wait then (a window to kill the worker in);
 - MEDGRAPH_TEST_PROBE_DIE: "1" kills its own worker process (SIGKILL): a poison message;
-- MEDGRAPH_TEST_PROBE_RAISE: "1" raises an error whose message names a patient (fake PHI).
+- MEDGRAPH_TEST_PROBE_RAISE: "1" raises an error whose message names a patient (fake PHI);
+- MEDGRAPH_TEST_PROBE_OTHERS_SLEEP: seconds every other order waits before it passes (so
+  that it is running when a probed order kills the worker).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ async def probe(_conn: Any, batch: Sequence[OrderUnderCheck]) -> list[CheckResul
 
 async def _probe(order: OrderUnderCheck) -> CheckResult:
     if str(order.order.id) not in os.environ.get("MEDGRAPH_TEST_PROBE_ORDERS", "").split(","):
+        await asyncio.sleep(float(os.environ.get("MEDGRAPH_TEST_PROBE_OTHERS_SLEEP", "0")))
         return CheckResult("pass")
     log = os.environ.get("MEDGRAPH_TEST_PROBE_LOG")
     if log:

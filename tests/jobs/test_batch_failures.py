@@ -72,14 +72,19 @@ async def test_an_order_whose_check_fails_holds_back_none_of_its_batch(
 async def test_an_order_that_kills_its_worker_holds_back_none_of_its_batch(
     owner_url, owner_engine, tenant_a, broker
 ):
+    """Four threads: after the split, the poison's part and its siblings' parts run side by
+    side and die together once; the siblings come back as suspects, each runs alone, and
+    is checked; only the poison's part dies again, up to its parking."""
     with alone():
-        orders = [await submitted(owner_engine, tenant_a) for _ in range(3)]
-        poison, others = orders[0], orders[1:]
-        for _ in range(10):  # the batch dies 3 times, then its poison alone 3 times
+        orders = [await submitted(owner_engine, tenant_a) for _ in range(4)]
+        poison, others = orders[1], orders[:1] + orders[2:]
+        for _ in range(10):  # the batch dies twice, then its poison's part twice more
             worker = worker_process(
                 owner_url,
                 PROBE,
+                threads=4,
                 test_probe_die="1",
+                test_probe_others_sleep="1",
                 job_max_deliveries="2",
                 test_probe_orders=ids([poison]),
                 **broker,

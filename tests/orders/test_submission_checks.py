@@ -5,6 +5,7 @@ found; and the service answers the same when called directly."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from app.audit import Actor
@@ -110,3 +111,23 @@ async def test_check_order_runs_once(owner_engine, tenant_a):
             sa.text("SELECT count(*) FROM order_checks WHERE order_id = :id"), {"id": pk}
         )
     assert row.status == "pending_admin_review" and before == after
+
+
+async def test_a_check_that_answers_for_the_wrong_number_of_orders_is_a_bug():
+    """Not hidden by a batch's split into single orders: a batch of two answered with one
+    result is a TypeError, and so is an answer that is not a CheckResult."""
+    from modules.orders.checks import SubmissionChecks
+
+    batch = [OrderUnderCheck(object(), []), OrderUnderCheck(object(), [])]
+    for answer, found in (
+        ([CheckResult.passed()], "1 results for 2 orders"),
+        (["pass", "pass"], "not a CheckResult"),
+    ):
+        checks = SubmissionChecks()
+
+        async def check(conn, under, answer=answer):
+            return answer
+
+        checks.register("tests.wrong")(check)
+        with pytest.raises(TypeError, match=found):
+            await checks.run(None, batch)  # type: ignore[arg-type]
