@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.audit import Actor
 from app.db import tenant_transaction
 from modules.orders import SUBMISSION_CHECKS, CheckResult, OrderUnderCheck
-from modules.orders.service.submission import check_order
+from modules.orders.service.submission import check_orders
 from schema.relay import from_global_id
 from tests.orders.orders_ops import CREATE, UPDATE, delivery_date, draft, draft_input, make_product, ok, step
 
@@ -96,7 +96,7 @@ async def test_the_orders_own_checks(owner_engine, tenant_a):
     assert again["status"] == "NEEDS_ATTENTION" and len(again["attentionReasons"]) == 3
 
 
-async def test_check_order_runs_once(owner_engine, tenant_a):
+async def test_check_orders_runs_once(owner_engine, tenant_a):
     """Called on an order that is no longer `submitted` (checked already), the service
     changes nothing: what the background intake will rely on."""
     order = await step(tenant_a, "submitOrder", await draft(owner_engine, tenant_a))
@@ -106,11 +106,12 @@ async def test_check_order_runs_once(owner_engine, tenant_a):
         before = await conn.scalar(
             sa.text("SELECT count(*) FROM order_checks WHERE order_id = :id"), {"id": pk}
         )
-        row = await check_order(conn, actor, pk)
+        checked = await check_orders(conn, actor, [pk])
         after = await conn.scalar(
             sa.text("SELECT count(*) FROM order_checks WHERE order_id = :id"), {"id": pk}
         )
-    assert row.status == "pending_admin_review" and before == after
+        status = await conn.scalar(sa.text("SELECT status FROM orders WHERE id = :id"), {"id": pk})
+    assert status == "pending_admin_review" and before == after and checked == 0
 
 
 async def test_a_check_that_answers_for_the_wrong_number_of_orders_is_a_bug():

@@ -1,6 +1,6 @@
 """Submitting an order: it must be complete; its items take the catalog's name, code and
 price of this moment; the order is committed as `submitted` and `order.submitted` is
-emitted. The submission checks then run in a worker (`check_order`, from
+emitted. The submission checks then run in a worker (`check_orders`, from
 `modules/orders/actors.py`), which moves the order on to review (`pending_admin_review`)
 or back to the provider (`needs_attention`, with the reasons).
 """
@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.audit import Actor
 from app.errors import Problems
 from app.events import emit
-from app.tables import readable
 from app.writes import lock_rows
 from modules.orders import models as m
 from modules.orders.checks import SUBMISSION_CHECKS, OrderUnderCheck
@@ -50,12 +49,6 @@ async def submit_order(conn: AsyncConnection, actor: Actor, values: dict[str, An
     payload = {"facility_id": order.facility_id, "status": order.status, "round": rounds[order.id]}
     await emit(conn, actor, ORDER_SUBMITTED, "Order", order.id, payload)
     return order
-
-
-async def check_order(conn: AsyncConnection, actor: Actor, order_id: uuid.UUID) -> Any:
-    """`check_orders` for one order: the order as it is afterwards (None when not visible)."""
-    await check_orders(conn, actor, [order_id])
-    return (await conn.execute(sa.select(*readable(m.orders)).where(m.orders.c.id == order_id))).first()
 
 
 async def check_orders(conn: AsyncConnection, actor: Actor, order_ids: Sequence[uuid.UUID]) -> int:
@@ -119,4 +112,4 @@ async def submission_rounds(conn: AsyncConnection, order_ids: list[uuid.UUID]) -
     return {order_id: max(counted.get(order_id, 0), 1) for order_id in order_ids}
 
 
-__all__ = ["check_order", "check_orders", "submission_rounds", "submit_order"]
+__all__ = ["check_orders", "submission_rounds", "submit_order"]
