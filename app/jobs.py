@@ -87,13 +87,13 @@ def reactions(event_type: str) -> list[Job]:
     return [j for j in JOBS.values() if j.on.name == event_type]
 
 
-def _message(job: Job, tenant_id: uuid.UUID, events: list[list[Any]], key: str) -> dramatiq.Message[Any]:
-    """A message of `job` for one tenant's `events` ([sequence, type, entity, payload]
-    each); its ID is made from `key`, so a message made again is the same message."""
+def _message(queue: str, actor: str, args: Sequence[Any], key: str) -> dramatiq.Message[Any]:
+    """A message to `actor` on `queue`; its ID is made from `key`, so a message made again
+    from the same key is the same message."""
     return dramatiq.Message(
-        queue_name=job.queue,
-        actor_name=job.name,
-        args=(str(tenant_id), events),
+        queue_name=queue,
+        actor_name=actor,
+        args=tuple(args),
         kwargs={},
         options={},
         message_id=str(uuid.uuid5(MESSAGE_NAMESPACE, key)),
@@ -119,7 +119,7 @@ def messages_for(events: Sequence[Event]) -> list[dramatiq.Message[Any]]:
             carried = [[e.sequence, e.type, _text(e.entity_id), e.payload] for e in chunk]
             tenant = chunk[0].tenant_id
             key = f"{tenant}:{chunk[0].sequence}-{chunk[-1].sequence}:{job.name}"
-            messages.append(_message(job, tenant, carried, key))
+            messages.append(_message(job.queue, job.name, (str(tenant), carried), key))
     return messages
 
 
@@ -135,9 +135,9 @@ def messages_again(
     assert job.on is event, f"{name} reacts to {job.on.name}, not {event.name}"
     return [
         _message(
-            job,
-            tenant_id,
-            [[0, event.name, str(entity), event.checked(payload)]],
+            job.queue,
+            job.name,
+            (str(tenant_id), [[0, event.name, str(entity), event.checked(payload)]]),
             f"{tenant_id}:again:{name}:{key}",
         )
         for entity, payload, key in work
@@ -150,14 +150,7 @@ def split_message(message: Any) -> list[dramatiq.Message[Any]]:
     (its worker died after sending), the copies find their work done."""
     tenant, events = message.args
     return [
-        dramatiq.Message(
-            queue_name=message.queue_name,
-            actor_name=message.actor_name,
-            args=(tenant, [event]),
-            kwargs={},
-            options={},
-            message_id=str(uuid.uuid5(MESSAGE_NAMESPACE, f"{message.message_id}:{index}")),
-        )
+        _message(message.queue_name, message.actor_name, (tenant, [event]), f"{message.message_id}:{index}")
         for index, event in enumerate(events)
     ]
 
