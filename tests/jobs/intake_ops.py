@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from app.db import tenant_transaction
 from schema.relay import from_global_id, to_global_id
+from tests.jobs_support import stop, worker_process
 from tests.orders.orders_ops import CREATE, STEP, draft, facility, ok
 
 PROBE = "tests.jobs.probe_check"
@@ -54,7 +55,9 @@ async def statuses(owner_engine: Any, tenant: Any, orders: list[Any]) -> list[st
     return [status[o] for o in orders]
 
 
-async def checked_once(owner_engine: Any, tenant: Any, order: Any) -> None:
+async def checked_once(
+    owner_engine: Any, tenant: Any, order: Any, checks_per_round: int = CHECKS_PER_ROUND
+) -> None:
     """One move out of `submitted`, one round of checks: the intake's effect, once."""
     moves = await scalar(
         owner_engine,
@@ -65,7 +68,7 @@ async def checked_once(owner_engine: Any, tenant: Any, order: Any) -> None:
     checks = await scalar(
         owner_engine, tenant, "SELECT count(*) FROM order_checks WHERE order_id = :o", o=order
     )
-    assert (moves, checks) == (1, CHECKS_PER_ROUND)
+    assert (moves, checks) == (1, checks_per_round)
 
 
 async def all_checked(owner_engine: Any, tenant: Any, orders: list[Any]) -> bool:
@@ -131,3 +134,18 @@ async def park_intake_job(owner_engine: Any, tenant: Any, order: dict[str, Any])
             row | {"args": json.dumps(row["args"])},
         )
     return to_global_id("FailedJob", found)
+
+
+async def killed_until_parked(
+    owner_url: str, owner_engine: Any, tenant: Any, tries: int, **worker: Any
+) -> None:
+    """Worker processes started one after another (`worker`: worker_process's settings),
+    each until it dies or a job is parked, at most `tries` of them."""
+    for _ in range(tries):
+        process = worker_process(owner_url, PROBE, **worker)
+        try:
+            await until(lambda p=process: died_or_parked(p, owner_engine, tenant), 60, "a death or a parking")
+        finally:
+            stop(process)
+        if await any_parked(owner_engine, tenant):
+            return

@@ -15,8 +15,8 @@ from tests.jobs.intake_ops import (
     PROBE,
     any_parked,
     checked_once,
-    died_or_parked,
     ids,
+    killed_until_parked,
     scalar,
     statuses,
     submitted,
@@ -78,25 +78,18 @@ async def test_an_order_that_kills_its_worker_holds_back_none_of_its_batch(
     with alone():
         orders = [await submitted(owner_engine, tenant_a) for _ in range(4)]
         poison, others = orders[1], orders[:1] + orders[2:]
-        for _ in range(10):  # the batch dies twice, then its poison's part twice more
-            worker = worker_process(
-                owner_url,
-                PROBE,
-                threads=4,
-                test_probe_die="1",
-                test_probe_others_sleep="1",
-                job_max_deliveries="2",
-                test_probe_orders=ids([poison]),
-                **broker,
-            )
-            try:
-                await until(
-                    lambda w=worker: died_or_parked(w, owner_engine, tenant_a), 60, "a death or a parking"
-                )
-            finally:
-                stop(worker)
-            if await any_parked(owner_engine, tenant_a):
-                break
+        await killed_until_parked(  # the batch dies twice, then its poison's part twice more
+            owner_url,
+            owner_engine,
+            tenant_a,
+            10,
+            threads=4,
+            test_probe_die="1",
+            test_probe_others_sleep="1",
+            job_max_deliveries="2",
+            test_probe_orders=ids([poison]),
+            **broker,
+        )
         if not await _others_checked(owner_engine, tenant_a, others):  # the last death left them queued
             worker = worker_process(owner_url, PROBE, **broker)
             try:

@@ -28,8 +28,8 @@ from tests.jobs.intake_ops import (
     begun,
     checked_once,
     delivered_twice,
-    died_or_parked,
     ids,
+    killed_until_parked,
     scalar,
     statuses,
     submitted,
@@ -97,23 +97,16 @@ async def test_the_same_message_twice_changes_nothing(owner_url, owner_engine, t
 async def test_a_message_whose_worker_always_dies_is_parked(owner_url, owner_engine, tenant_a, broker):
     with alone():
         order = await submitted(owner_engine, tenant_a)
-        for _ in range(6):
-            worker = worker_process(
-                owner_url,
-                PROBE,
-                test_probe_die="1",
-                job_max_deliveries="2",
-                test_probe_orders=ids([order]),
-                **broker,
-            )
-            try:
-                await until(
-                    lambda w=worker: died_or_parked(w, owner_engine, tenant_a), 60, "a death or a parking"
-                )
-            finally:
-                stop(worker)
-            if await any_parked(owner_engine, tenant_a):
-                break
+        await killed_until_parked(
+            owner_url,
+            owner_engine,
+            tenant_a,
+            6,
+            test_probe_die="1",
+            job_max_deliveries="2",
+            test_probe_orders=ids([order]),
+            **broker,
+        )
     async with tenant_transaction(owner_engine, str(tenant_a.id)) as conn:
         found = sa.text("SELECT * FROM failed_jobs WHERE tenant_id = :t")
         parked = (await conn.execute(found, {"t": tenant_a.id})).mappings().one()

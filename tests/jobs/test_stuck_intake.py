@@ -13,7 +13,7 @@ from app.db import tenant_transaction
 from app.jobs import job_events
 from app.settings import get_settings
 from schema.relay import from_global_id, to_global_id
-from tests.jobs.intake_ops import all_checked, park_intake_job, scalar, until, workers_listening
+from tests.jobs.intake_ops import all_checked, checked_once, park_intake_job, until, workers_listening
 from tests.jobs_support import alone, stop, worker_process
 from tests.orders.orders_ops import draft
 
@@ -52,16 +52,7 @@ async def test_a_stuck_order_is_checked_once_by_the_sweep(owner_url, owner_engin
             await until(lambda: all_checked(owner_engine, tenant_a, [order]), 60, "the sweep to check it")
         finally:
             assert [stop(w) for w in workers] == [0, 0]
-    moves = await scalar(
-        owner_engine,
-        tenant_a,
-        "SELECT count(*) FROM order_status_history WHERE order_id = :o AND from_status = 'submitted'",
-        o=order,
-    )
-    checks = await scalar(
-        owner_engine, tenant_a, "SELECT count(*) FROM order_checks WHERE order_id = :o", o=order
-    )
-    assert (moves, checks) == (1, 4)  # the orders module's four checks, one round
+    await checked_once(owner_engine, tenant_a, order, checks_per_round=4)  # the orders module's four
 
 
 async def test_the_sweep_resends_stuck_orders_but_not_one_whose_job_is_parked(
