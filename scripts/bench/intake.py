@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -118,45 +121,37 @@ async def make_orders(db: peer_db.Database, count: int, failing: float = 0.0) ->
         await conn.close()
 
 
-async def left(db: peer_db.Database, tenant: str) -> int:
+@contextlib.asynccontextmanager
+async def as_tenant(db: peer_db.Database, tenant: str) -> AsyncIterator[Any]:
+    """A connection in a transaction scoped to the tenant, closed after."""
     conn = await db.connect()
     try:
         async with conn.transaction():
             await conn.execute("SELECT set_config('app.tenant_id', $1, true)", tenant)
-            return int(
-                await conn.fetchval(
-                    "SELECT count(*) FROM orders WHERE internal_notes = $1 AND status = 'submitted'", MARK
-                )
-            )
+            yield conn
     finally:
         await conn.close()
+
+
+async def left(db: peer_db.Database, tenant: str) -> int:
+    async with as_tenant(db, tenant) as conn:
+        found = "SELECT count(*) FROM orders WHERE internal_notes = $1 AND status = 'submitted'"
+        return int(await conn.fetchval(found, MARK))
 
 
 async def outcome(db: peer_db.Database, tenant: str) -> dict[str, int]:
     """How many of the orders ended in each status."""
-    conn = await db.connect()
-    try:
-        async with conn.transaction():
-            await conn.execute("SELECT set_config('app.tenant_id', $1, true)", tenant)
-            rows = await conn.fetch(
-                "SELECT status, count(*) FROM orders WHERE internal_notes = $1 GROUP BY status", MARK
-            )
-            return {r[0]: r[1] for r in rows}
-    finally:
-        await conn.close()
+    async with as_tenant(db, tenant) as conn:
+        found = "SELECT status, count(*) FROM orders WHERE internal_notes = $1 GROUP BY status"
+        return {r[0]: r[1] for r in await conn.fetch(found, MARK)}
 
 
 async def clean(db: peer_db.Database, tenant: str) -> None:
-    conn = await db.connect()
-    try:
-        async with conn.transaction():
-            await conn.execute("SELECT set_config('app.tenant_id', $1, true)", tenant)
-            ids = "(SELECT id FROM orders WHERE internal_notes = $1)"
-            for child in ("order_checks", "order_status_history", "order_items", "shipments"):
-                await conn.execute(f"DELETE FROM {child} WHERE order_id IN {ids}", MARK)
-            await conn.execute("DELETE FROM orders WHERE internal_notes = $1", MARK)
-    finally:
-        await conn.close()
+    async with as_tenant(db, tenant) as conn:
+        ids = "(SELECT id FROM orders WHERE internal_notes = $1)"
+        for child in ("order_checks", "order_status_history", "order_items", "shipments"):
+            await conn.execute(f"DELETE FROM {child} WHERE order_id IN {ids}", MARK)
+        await conn.execute("DELETE FROM orders WHERE internal_notes = $1", MARK)
 
 
 def main() -> None:
